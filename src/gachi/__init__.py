@@ -1,0 +1,3 @@
+"""gachi — measure social value with published, reproducible formulas."""
+
+__version__ = "0.1.0"

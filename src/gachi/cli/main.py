@@ -1,0 +1,82 @@
+"""`gachi` — the command-line entry point.
+
+Each command group lives in its own module and registers itself on `app`. `run()` is the
+console-script entry: it turns every `GachiError` into its rendered lines on stderr and exit
+code 1, so no library error ever reaches a person as a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from gachi.errors import GachiError
+from gachi.kernel.i18n import Lang, set_lang
+
+app = typer.Typer(
+    name="gachi",
+    help="gachi (가치·같이): measure social value with published, reproducible formulas.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _root(
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="Language of messages: ko (default) or en. Env: GACHI_LANG."),
+    ] = None,
+) -> None:
+    """gachi (가치·같이): measure social value with published, reproducible formulas."""
+    if lang is not None:
+        if lang not in ("ko", "en"):
+            raise typer.BadParameter("ko | en", param_hint="--lang")
+        set_lang(lang)  # type: ignore[arg-type]
+
+
+def _register() -> None:
+    # Imported for their side effect of adding commands to `app`.
+    from gachi.cli import catalog, explain, measure, sroi  # noqa: F401
+
+
+def render_error(err: GachiError, lang: Lang | None = None) -> str:
+    return err.render(lang)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Console entry point; returns the exit code (also used by tests)."""
+    _register()
+    try:
+        app(args=argv, standalone_mode=False)
+    except GachiError as err:
+        print(render_error(err), file=sys.stderr)
+        return 1
+    except typer.Exit as ex:
+        return int(ex.exit_code or 0)
+    except typer.Abort:
+        print("aborted", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as ex:  # click usage errors and the like
+        import click
+
+        if isinstance(ex, click.ClickException):
+            ex.show()
+            return ex.exit_code if ex.exit_code else 2
+        raise
+    return 0
+
+
+def main() -> None:
+    sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The measurement engine: definitions in, immutable results out. No web, no ORM."""

@@ -1,0 +1,303 @@
+"""Record-level data into DuckDB, checked before anything is computed.
+
+`open_dataset` reads CSV (UTF-8 or CP949), Parquet, XLSX or a pandas DataFrame into an in-memory
+DuckDB table `records`, with every needed input column as DOUBLE and every grouping column as
+text. Before that table exists, all cells are checked and every problem (missing column, text in a
+number cell, a negative quantity, a number too large to add up exactly, an empty group key) is
+reported at once with its row and column. Nothing is computed on data that failed a check.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from sqlglot import exp
+
+from gachi.errors import DataError, InvalidInput, Issue, Location
+from gachi.engine.expr.to_sql import column
+from gachi.kernel.files import detect_encoding
+
+TABLE = "records"
+ROW = "__row"
+MAX_ABS = 1e15  # beyond this a double can no longer add up won exactly
+MAX_ISSUES = 20
+_VARCHAR = exp.DataType.build("varchar")
+_DOUBLE = exp.DataType.build("double")
+
+
+@dataclass(frozen=True)
+class ColumnRule:
+    name: str
+    numeric: bool = True
+    allow_negative: bool = True
+    used_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    source: str
+    sha256: str
+    rows: int
+    columns: tuple[str, ...]
+    encoding: str | None = None
+
+
+@dataclass
+class Dataset:
+    """A checked DuckDB table of records; `con` owns it. Close it when done."""
+
+    con: duckdb.DuckDBPyConnection
+    info: DataInfo
+    table: str = TABLE
+    row_offset: int = 1  # adds to the 0-based row index to give the row number people see
+    _tmp: list[str] = field(default_factory=list)
+
+    def close(self) -> None:
+        self.con.close()
+        for p in self._tmp:
+            Path(p).unlink(missing_ok=True)
+
+    def __enter__(self) -> Dataset:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def open_dataset(
+    source: str | Path | Any, rules: Sequence[ColumnRule], *, sheet: str | None = None,
+    threads: int | None = None,
+) -> Dataset:
+    """Load and check `source` (a path or a pandas DataFrame) for the columns in `rules`."""
+    con = duckdb.connect(config={"threads": threads or max(1, os.cpu_count() or 1)})
+    tmp: list[str] = []
+    try:
+        raw, info, offset, typed = _read(con, source, sheet, tmp)
+        ds = Dataset(con, info, TABLE, offset, tmp)
+        _check_and_type(ds, raw, rules, typed)
+        return ds
+    except BaseException:
+        con.close()
+        for p in tmp:
+            Path(p).unlink(missing_ok=True)
+        raise
+
+
+def _read(
+    con: duckdb.DuckDBPyConnection, source: Any, sheet: str | None, tmp: list[str]
+) -> tuple[str, DataInfo, int, bool]:
+    """Register the raw data as view `raw`; return its name, info, row offset and typedness."""
+    if not isinstance(source, (str, Path)):
+        frame = source
+        con.register("raw_frame", frame)
+        _create_raw(con, "raw_frame")
+        digest = hashlib.sha256(repr(frame.shape).encode() + frame.columns.to_series().to_string()
+                                .encode()).hexdigest()
+        return "raw", DataInfo("<DataFrame>", digest, len(frame), tuple(map(str, frame.columns))), \
+            0, True
+    path = Path(source)
+    if not path.exists():
+        raise InvalidInput("file.missing", where=Location(str(path)))
+    if path.is_dir():
+        raise InvalidInput("file.is-directory", where=Location(str(path)))
+    if path.stat().st_size == 0:
+        raise InvalidInput("file.empty", where=Location(str(path)))
+    suffix = path.suffix.lower()
+    digest = _sha256(path)
+    encoding = None
+    if suffix == ".parquet":
+        try:
+            rel = con.read_parquet(str(path))
+        except duckdb.Error as ex:
+            raise InvalidInput("data.bad-parquet", where=Location(str(path)), detail=str(ex)) from None
+        con.register("raw_rel", rel)
+        _create_raw(con, "raw_rel")
+        typed, offset = True, 0
+    elif suffix in (".csv", ".txt", ".tsv"):
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+        try:
+            encoding = detect_encoding(head)
+        except InvalidInput as ex:
+            raise InvalidInput(ex.first.code, where=Location(str(path))) from None
+        read_path = path
+        if encoding not in ("utf-8", "utf-8-sig"):
+            read_path = _transcode(path, encoding, tmp)
+        try:
+            rel = con.read_csv(str(read_path), header=True, all_varchar=True,
+                               delimiter="\t" if suffix == ".tsv" else ",")
+        except duckdb.Error as ex:
+            raise InvalidInput("data.bad-csv", where=Location(str(path)), detail=_short(ex)) from None
+        con.register("raw_rel", rel)
+        _create_raw(con, "raw_rel")
+        typed, offset = False, 2  # line 1 is the header
+    elif suffix in (".xlsx", ".xlsm"):
+        frame = _xlsx_frame(path, sheet)
+        con.register("raw_frame", frame)
+        _create_raw(con, "raw_frame")
+        typed, offset = False, 2
+    else:
+        raise InvalidInput("file.unknown-format", where=Location(str(path)), suffix=suffix or "-")
+    count = con.execute(exp.select(exp.Count(this=exp.Star())).from_("raw").sql("duckdb")).fetchone()
+    rows = int(count[0]) if count else 0
+    if rows == 0:
+        raise InvalidInput("file.no-rows", where=Location(str(path)))
+    cols = tuple(str(d[0]) for d in con.execute(exp.select("*").from_("raw").limit(0).sql("duckdb"))
+                 .description if d[0] != ROW)
+    return "raw", DataInfo(str(path), digest, rows, cols, encoding), offset, typed
+
+
+def _short(ex: Exception) -> str:
+    return str(ex).strip().splitlines()[0][:300]
+
+
+def _create_raw(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    query = exp.select(
+        exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True), exp.Star()
+    ).from_(exp.to_identifier(source, quoted=True))
+    con.execute(_create("VIEW", "raw", query))
+
+
+def _create(kind: str, name: str, query: exp.Expression) -> str:
+    statement = exp.Create(
+        this=exp.to_table(name, quoted=True), kind=kind, expression=query,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+    )
+    return statement.sql("duckdb")
+
+
+def _transcode(path: Path, encoding: str, tmp: list[str]) -> Path:
+    fd, name = tempfile.mkstemp(suffix=".csv")
+    tmp.append(name)
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    line = 1
+    with open(path, "rb") as src, os.fdopen(fd, "w", encoding="utf-8") as dst:
+        for chunk in iter(lambda: src.read(1 << 20), b""):
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError as ex:
+                line += chunk[: ex.start].count(b"\n")
+                raise InvalidInput("file.encoding-at", where=Location(str(path), line),
+                                   encoding=encoding) from None
+            line += text.count("\n")
+            dst.write(text)
+        dst.write(decoder.decode(b"", final=True))
+    return Path(name)
+
+
+def _xlsx_frame(path: Path, sheet: str | None) -> Any:
+    import pandas as pd
+
+    from gachi.kernel.files import read_table
+
+    table = read_table(path, sheet=sheet)
+    headers = [h or f"column{i + 1}" for i, h in enumerate(table.headers)]
+    data = [[None if c is None else str(c) for c in cells] for _, cells in table.rows]
+    return pd.DataFrame(data, columns=headers, dtype="object")
+
+
+def _check_and_type(ds: Dataset, raw: str, rules: Sequence[ColumnRule], typed: bool) -> None:
+    con, where_file = ds.con, ds.info.source
+    present = set(ds.info.columns)
+    missing = [r for r in rules if r.name not in present]
+    issues: list[Issue] = []
+    for r in missing:
+        near = [c for c in ds.info.columns if c.strip().lower() == r.name.lower()]
+        issues.append(Issue("data.missing-column", {
+            "column": r.name, "used_by": ", ".join(r.used_by) or "-",
+            "hint": near[0] if near else "-", "found": ", ".join(ds.info.columns),
+        }, Location(where_file)))
+    if issues:
+        raise DataError.of(issues)
+
+    for rule in rules:
+        col = column(rule.name)
+        if not rule.numeric:
+            bad = exp.or_(exp.Is(this=col, expression=exp.Null()),
+                          exp.EQ(this=exp.Trim(this=exp.Cast(this=col.copy(), to=_VARCHAR.copy())),
+                                 expression=exp.Literal.string("")))
+            _collect(ds, raw, rule, bad, None, "data.empty-key", issues)
+            continue
+        value = _as_double(col, typed)
+        if not typed:
+            text = exp.Trim(this=col.copy())
+            not_number = exp.and_(
+                exp.Not(this=exp.Is(this=col.copy(), expression=exp.Null())),
+                exp.NEQ(this=text.copy(), expression=exp.Literal.string("")),
+                exp.Is(this=value.copy(), expression=exp.Null()),
+            )
+            _collect(ds, raw, rule, not_number, col, "data.not-a-number", issues)
+        not_finite = exp.Not(this=exp.func("isfinite", value.copy()))
+        too_big = exp.or_(not_finite, exp.GT(this=exp.Abs(this=value.copy()),
+                                             expression=exp.Literal.number(repr(MAX_ABS))))
+        _collect(ds, raw, rule, too_big, col, "data.too-large", issues)
+        if not rule.allow_negative:
+            negative = exp.LT(this=value.copy(), expression=exp.Literal.number(0))
+            _collect(ds, raw, rule, negative, col, "data.negative", issues)
+        if len(issues) >= MAX_ISSUES:
+            break
+    if issues:
+        raise DataError.of(issues[:MAX_ISSUES])
+
+    select = exp.select(*(
+        exp.alias_(_as_double(column(r.name), typed) if r.numeric
+                   else exp.Trim(this=exp.Cast(this=column(r.name), to=_VARCHAR.copy())),
+                   r.name, quoted=True)
+        for r in rules
+    )).from_(raw)
+    con.execute(_create("TABLE", TABLE, select))
+
+
+def _as_double(col: exp.Expression, typed: bool) -> exp.Expression:
+    if typed:
+        return exp.Cast(this=col.copy(), to=_DOUBLE.copy())
+    cleaned = exp.func("replace", exp.Trim(this=col.copy()), exp.Literal.string(","),
+                       exp.Literal.string(""))
+    return exp.TryCast(this=exp.Nullif(this=cleaned, expression=exp.Literal.string("")),
+                       to=_DOUBLE.copy())
+
+
+def _collect(
+    ds: Dataset, raw: str, rule: ColumnRule, condition: exp.Expression,
+    col: exp.Expression | None, code: str, issues: list[Issue],
+) -> None:
+    cols: list[exp.Expression] = [column(ROW)]
+    if col is not None:
+        cols.append(exp.Cast(this=col.copy(), to=_VARCHAR.copy()))
+    query = exp.select(*cols).from_(raw).where(condition).order_by(column(ROW)).limit(5)
+    rows = ds.con.execute(query.sql("duckdb")).fetchall()
+    for row in rows:
+        line = int(row[0]) - 1 + ds.row_offset
+        issues.append(Issue(code, {
+            "column": rule.name, "value": row[1] if len(row) > 1 else "",
+            "row": line, "limit": f"{MAX_ABS:.0e}",
+        }, Location(ds.info.source, line if ds.row_offset else None, field=rule.name)))
+
+
+def rules_for(columns: Iterable[tuple[str, bool, str]], group_by: Sequence[str]) -> list[ColumnRule]:
+    """Column rules from (column, allow_negative, indicator) triples and the grouping columns."""
+    merged: dict[str, ColumnRule] = {g: ColumnRule(g, numeric=False) for g in group_by}
+    for name, allow_negative, used_by in columns:
+        old = merged.get(name)
+        if old is None:
+            merged[name] = ColumnRule(name, True, allow_negative, (used_by,))
+        elif old.numeric:
+            merged[name] = ColumnRule(name, True, old.allow_negative and allow_negative,
+                                      (*old.used_by, used_by))
+    return list(merged.values())

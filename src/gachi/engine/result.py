@@ -1,0 +1,148 @@
+"""The immutable result of a measurement: rows, totals and the lineage of every number."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from gachi.engine.catalog import Catalog, Entry
+from gachi.engine.data import DataInfo
+from gachi.engine.expr.nodes import to_text
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    group: tuple[str | None, ...]
+    indicator: str
+    value: float | None  # None: no record had a value
+    records: int
+    undefined: int  # records with all inputs but no value (division by zero)
+
+
+@dataclass(frozen=True)
+class ProxyLineage:
+    name: str
+    value: float
+    unit: str
+    currency: str
+    base_year: int
+    value_used: float
+    unit_used: str
+    steps: tuple[str, ...]
+    source: str
+    publisher: str | None
+    source_year: int | None
+    url: str | None
+    licence: str
+    uncertainty: str
+
+
+@dataclass(frozen=True)
+class Lineage:
+    indicator: str
+    version: int
+    spec_hash: str
+    file: str
+    name_ko: str
+    name_en: str | None
+    category: str
+    formula: str
+    inputs: tuple[tuple[str, str, str], ...]  # (name, unit, column)
+    proxies: tuple[ProxyLineage, ...]
+    baseline: str | None
+    adjustments: Mapping[str, float]
+    factor: float
+    depends_on: tuple[str, ...]
+
+
+def lineage_of(catalog: Catalog, entry: Entry, factor: float) -> Lineage:
+    s = entry.spec
+    proxies = tuple(
+        ProxyLineage(
+            name=p.spec.name, value=p.spec.value, unit=p.spec.unit, currency=p.spec.currency,
+            base_year=p.spec.base_year, value_used=p.value, unit_used=str(p.unit.base()),
+            steps=p.rebased.steps, source=p.spec.source.title, publisher=p.spec.source.publisher,
+            source_year=p.spec.source.year,
+            url=str(p.spec.source.url) if p.spec.source.url else None,
+            licence=p.spec.licence, uncertainty=p.spec.uncertainty.distribution,
+        )
+        for p in entry.proxies.values()
+    )
+    a = s.adjustments
+    adjustments = {k: a.fraction(k) for k in ("deadweight", "displacement", "attribution",
+                                             "drop_off")}
+    adjustments.update(duration=a.duration, outcome_start=a.outcome_start)
+    baseline = None
+    if s.baseline is not None:
+        baseline = f"max({s.baseline.input} − {s.baseline.reference}, 0)"
+    return Lineage(
+        indicator=s.id, version=s.version, spec_hash=s.spec_hash(), file=entry.file,
+        name_ko=s.name.ko, name_en=s.name.en, category=s.frameworks.sk.value,
+        formula=to_text(entry.formula),
+        inputs=tuple((i.name, i.unit, i.source_column) for i in s.inputs),
+        proxies=proxies, baseline=baseline, adjustments=adjustments, factor=factor,
+        depends_on=entry.depends_on,
+    )
+
+
+@dataclass(frozen=True)
+class Result:
+    rows: tuple[ResultRow, ...]
+    group_by: tuple[str, ...]
+    currency: str
+    report_year: int
+    lineage: Mapping[str, Lineage]
+    data: DataInfo
+    plan_fingerprint: str
+    backend: str
+
+    def total(self) -> float:
+        return sum(r.value for r in self.rows if r.value is not None)
+
+    def by_category(self) -> dict[str, float]:
+        out: dict[str, float] = defaultdict(float)
+        for r in self.rows:
+            if r.value is not None:
+                out[self.lineage[r.indicator].category] += r.value
+        return dict(out)
+
+    def by_indicator(self) -> dict[str, float]:
+        out: dict[str, float] = defaultdict(float)
+        for r in self.rows:
+            if r.value is not None:
+                out[r.indicator] += r.value
+        return dict(out)
+
+    def warnings(self) -> list[tuple[str, int]]:
+        """(indicator, records with an undefined value) for every indicator that had any."""
+        out: dict[str, int] = defaultdict(int)
+        for r in self.rows:
+            out[r.indicator] += r.undefined
+        return [(k, v) for k, v in out.items() if v]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "currency": self.currency,
+            "report_year": self.report_year,
+            "group_by": list(self.group_by),
+            "total": self.total(),
+            "by_category": self.by_category(),
+            "rows": [
+                {
+                    **dict(zip(self.group_by, r.group, strict=True)),
+                    "indicator": r.indicator,
+                    "indicator_version": self.lineage[r.indicator].version,
+                    "spec_hash": self.lineage[r.indicator].spec_hash,
+                    "value": r.value,
+                    "records": r.records,
+                    "undefined": r.undefined,
+                }
+                for r in self.rows
+            ],
+            "lineage": {k: asdict(v) for k, v in self.lineage.items()},
+            "data": asdict(self.data),
+            "plan_fingerprint": self.plan_fingerprint,
+            "backend": self.backend,
+        }

@@ -1,0 +1,194 @@
+"""Money: exchange-rate and price-index tables as sourced data, re-basing, Korean display units.
+
+Conversion policy (documented in the README): a proxy in currency C from base year Y is converted
+to the report currency at the annual-average rate of year Y, then carried to the report year with
+the report currency's consumer price index. Every step names its table and source.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from gachi.errors import InvalidInput, MissingRate
+from gachi.kernel.units import CURRENCIES
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    publisher: str | None = None
+    url: str | None = None
+    licence: str | None = None
+
+    def cite(self) -> str:
+        bits = [b for b in (self.publisher, self.title) if b]
+        text = ", ".join(bits)
+        return f"{text} <{self.url}>" if self.url else text
+
+
+def _source(raw: Mapping[str, Any] | None) -> Source:
+    raw = raw or {}
+    return Source(
+        title=str(raw.get("title", "")),
+        publisher=raw.get("publisher"),
+        url=raw.get("url"),
+        licence=raw.get("licence"),
+    )
+
+
+@dataclass(frozen=True)
+class ExchangeRates:
+    """Won per unit of each currency, per year (annual averages)."""
+
+    krw_per_unit: Mapping[int, Mapping[str, float]]
+    source: Source = field(default_factory=lambda: Source("user-supplied table"))
+
+    def rate(self, from_ccy: str, to_ccy: str, year: int) -> float:
+        """How many `to_ccy` one `from_ccy` buys in `year` (crossing through KRW)."""
+        if from_ccy == to_ccy:
+            return 1.0
+        row = self.krw_per_unit.get(year)
+        for ccy in (from_ccy, to_ccy):
+            if ccy == "KRW":
+                continue
+            if row is None or ccy not in row:
+                years = sorted(y for y, r in self.krw_per_unit.items() if ccy in r)
+                span = f"{years[0]}–{years[-1]}" if years else "-"
+                raise MissingRate("money.missing-rate", currency=ccy, year=year, years=span)
+        assert row is not None or "KRW" in (from_ccy, to_ccy)
+        frm = 1.0 if from_ccy == "KRW" else row[from_ccy]  # type: ignore[index]
+        to = 1.0 if to_ccy == "KRW" else row[to_ccy]  # type: ignore[index]
+        return frm / to
+
+
+@dataclass(frozen=True)
+class PriceIndex:
+    """A consumer price index for one currency area, per year."""
+
+    currency: str
+    index: Mapping[int, float]
+    base_year: int = 2020
+    source: Source = field(default_factory=lambda: Source("user-supplied table"))
+
+    def factor(self, from_year: int, to_year: int) -> float:
+        """Multiply a price of `from_year` by this to express it in `to_year` prices."""
+        if from_year == to_year:
+            return 1.0
+        for y in (from_year, to_year):
+            if y not in self.index:
+                years = sorted(self.index)
+                raise MissingRate(
+                    "money.missing-cpi", currency=self.currency, year=y,
+                    years=f"{years[0]}–{years[-1]}" if years else "-",
+                )
+        return self.index[to_year] / self.index[from_year]
+
+
+@dataclass(frozen=True)
+class Rebased:
+    """A value carried to another currency and year, with the steps that did it."""
+
+    value: float
+    currency: str
+    year: int
+    fx_rate: float
+    cpi_factor: float
+    steps: tuple[str, ...]
+
+
+def rebase(
+    value: float, currency: str, base_year: int, *, to_currency: str, to_year: int,
+    rates: ExchangeRates, cpi: Mapping[str, PriceIndex] | None,
+) -> Rebased:
+    """Convert at the base year's rate, then inflate with the target currency's price index.
+
+    `cpi=None` switches price re-basing off (the factor is 1 and the step says so).
+    """
+    fx = rates.rate(currency, to_currency, base_year)
+    steps: list[str] = []
+    if currency != to_currency:
+        steps.append(
+            f"{currency}→{to_currency} @ {fx:,.6g} ({base_year} avg; {rates.source.cite()})"
+        )
+    factor = 1.0
+    if cpi is not None and base_year != to_year:
+        index = cpi.get(to_currency)
+        if index is None:
+            raise MissingRate("money.missing-cpi-table", currency=to_currency)
+        factor = index.factor(base_year, to_year)
+        steps.append(
+            f"CPI {base_year}→{to_year} × {factor:.4f} ({index.source.cite()})"
+        )
+    return Rebased(value * fx * factor, to_currency, to_year, fx, factor, tuple(steps))
+
+
+def _load_yaml(name: str) -> dict[str, Any]:
+    text = resources.files("gachi").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    assert isinstance(data, dict)
+    return data
+
+
+@cache
+def default_rates() -> ExchangeRates:
+    """The shipped annual-average won exchange rates (see data/fx_krw.yaml for the source)."""
+    data = _load_yaml("fx_krw.yaml")
+    table = {
+        int(year): {c: float(v) for c, v in row.items() if c in CURRENCIES and v is not None}
+        for year, row in data["rates"].items()
+    }
+    return ExchangeRates(table, _source(data.get("source")))
+
+
+@cache
+def default_price_indices() -> dict[str, PriceIndex]:
+    """The shipped consumer price indices (Korea's, base 2020 = 100)."""
+    data = _load_yaml("cpi_kr.yaml")
+    index = {int(y): float(v) for y, v in data["index"].items() if v is not None}
+    return {"KRW": PriceIndex("KRW", index, int(data.get("base_year", 2020)),
+                              _source(data.get("source")))}
+
+
+# --- Korean display units --------------------------------------------------------------------
+
+KOREAN_UNITS: dict[str, int] = {"원": 1, "만원": 10**4, "백만원": 10**6, "억원": 10**8, "조원": 10**12}
+
+
+def format_krw(amount: float, unit: str = "auto", *, digits: int | None = None) -> str:
+    """Format won in Korean units: ``2.11조원``, ``1,234.5억원``, ``3,500만원``, ``-12억원``.
+
+    `unit` is one of 원, 만원, 백만원, 억원, 조원 or ``auto`` (the largest of 조/억/만 that is
+    at least one). Rounding is half away from zero, as people do by hand.
+    """
+    if not math.isfinite(amount):
+        raise InvalidInput("money.not-finite", value=str(amount))
+    if unit == "auto":
+        mag = abs(amount)
+        unit = "조원" if mag >= 1e12 else "억원" if mag >= 1e8 else "만원" if mag >= 1e4 else "원"
+    if unit not in KOREAN_UNITS:
+        raise InvalidInput("money.unknown-unit", unit=unit, known=", ".join(KOREAN_UNITS))
+    scaled = Decimal(repr(amount)) / Decimal(KOREAN_UNITS[unit])
+    if digits is None:
+        digits = {"조원": 2, "억원": 1}.get(unit, 0)
+    quant = Decimal(1).scaleb(-digits)
+    rounded = scaled.quantize(quant, rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)
+    text = f"{rounded:,.{digits}f}"
+    return f"{text}{unit}"
+
+
+def format_money(amount: float, currency: str = "KRW", *, korean_units: bool = True) -> str:
+    """Won in Korean units; other currencies with their code and thousands separators."""
+    if currency == "KRW" and korean_units:
+        return format_krw(amount)
+    digits = 0 if currency in ("KRW", "JPY") else 2
+    return f"{amount:,.{digits}f} {currency}"
