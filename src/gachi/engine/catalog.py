@@ -12,12 +12,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gachi.errors import CatalogInvalid, GachiError, InvalidInput, Issue, Location
 from gachi.engine.expr.check import Symbol, check
 from gachi.engine.expr.nodes import Node, Span
 from gachi.engine.expr.parse import parse
 from gachi.engine.load import Positions, read_model
 from gachi.engine.spec import Indicator, Proxy, Settings
+from gachi.errors import CatalogInvalid, GachiError, InvalidInput, Issue, Location
 from gachi.kernel.money import (
     ExchangeRates,
     PriceIndex,
@@ -110,7 +110,10 @@ class Catalog:
 
 def indicator_files(folder: Path) -> list[Path]:
     return sorted(
-        p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.name != SETTINGS_FILE
+        p
+        for p in folder.rglob("*")
+        if p.suffix in (".yaml", ".yml")
+        and p.name != SETTINGS_FILE
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )
 
@@ -141,8 +144,13 @@ def load_catalog(folder: Path | str, *, settings: Settings | None = None) -> Cat
         if spec is None or pos is None:
             continue
         if spec.id in specs:
-            issues.append(Issue("catalog.duplicate-id", {"id": spec.id, "other": specs[spec.id][2]},
-                                pos.at(("id",))))
+            issues.append(
+                Issue(
+                    "catalog.duplicate-id",
+                    {"id": spec.id, "other": specs[spec.id][2]},
+                    pos.at(("id",)),
+                )
+            )
             continue
         specs[spec.id] = (spec, pos, str(path))
 
@@ -164,7 +172,8 @@ def _rates(settings: Settings) -> ExchangeRates:
     return ExchangeRates(
         settings.exchange_rates,
         Source(src.title, src.publisher, str(src.url) if src and src.url else None)
-        if src else Source("catalog.yaml exchange_rates"),
+        if src
+        else Source("catalog.yaml exchange_rates"),
     )
 
 
@@ -177,9 +186,14 @@ def _unit(text: str, where: Location, issues: list[Issue]) -> Unit | None:
 
 
 def _check_indicator(
-    spec: Indicator, pos: Positions, file: str,
-    specs: Mapping[str, tuple[Indicator, Positions, str]], settings: Settings,
-    rates: ExchangeRates, cpi: Mapping[str, PriceIndex] | None, issues: list[Issue],
+    spec: Indicator,
+    pos: Positions,
+    file: str,
+    specs: Mapping[str, tuple[Indicator, Positions, str]],
+    settings: Settings,
+    rates: ExchangeRates,
+    cpi: Mapping[str, PriceIndex] | None,
+    issues: list[Issue],
 ) -> Entry | None:
     start = len(issues)
     currency = spec.unit
@@ -195,24 +209,37 @@ def _check_indicator(
     for i, proxy in enumerate(spec.proxies):
         where = pos.at(("proxies", i, "unit"))
         if proxy.name in symbols:
-            issues.append(Issue("spec.name-twice", {"name": proxy.name}, pos.at(("proxies", i, "name"))))
+            issues.append(
+                Issue("spec.name-twice", {"name": proxy.name}, pos.at(("proxies", i, "name")))
+            )
             continue
         unit = _unit(proxy.unit, where, issues)
         if unit is None:
             continue
         if unit.currency != proxy.currency:
-            issues.append(Issue("spec.proxy-currency", {
-                "unit": proxy.unit, "currency": proxy.currency}, where))
+            issues.append(
+                Issue(
+                    "spec.proxy-currency", {"unit": proxy.unit, "currency": proxy.currency}, where
+                )
+            )
             continue
         try:
             if proxy.currency is None:
                 rebased = Rebased(proxy.value * 1.0, "", proxy.base_year, 1.0, 1.0, ())
             else:
-                rebased = rebase(proxy.value * 1.0, proxy.currency, proxy.base_year,
-                                 to_currency=currency, to_year=settings.report_year,
-                                 rates=rates, cpi=cpi)
+                rebased = rebase(
+                    proxy.value * 1.0,
+                    proxy.currency,
+                    proxy.base_year,
+                    to_currency=currency,
+                    to_year=settings.report_year,
+                    rates=rates,
+                    cpi=cpi,
+                )
         except GachiError as ex:
-            issues.append(Issue(ex.first.code, ex.first.params, pos.at(("proxies", i, "base_year"))))
+            issues.append(
+                Issue(ex.first.code, ex.first.params, pos.at(("proxies", i, "base_year")))
+            )
             continue
         converted = unit.with_currency(currency)
         proxies[proxy.name] = ResolvedProxy(proxy, converted, rebased)
@@ -223,11 +250,14 @@ def _check_indicator(
         if other_id == spec.id:
             continue
         if other_id in symbols:
-            issues.append(Issue("spec.shadows-indicator", {"name": other_id},
-                                pos.at(("inputs",))))
+            issues.append(Issue("spec.shadows-indicator", {"name": other_id}, pos.at(("inputs",))))
             continue
-        symbols[other_id] = Symbol("indicator", parse_unit(other.unit).with_currency(currency)
-                                   if other.unit != currency else parse_unit(currency))
+        symbols[other_id] = Symbol(
+            "indicator",
+            parse_unit(other.unit).with_currency(currency)
+            if other.unit != currency
+            else parse_unit(currency),
+        )
 
     if spec.baseline is not None:
         _check_baseline(spec, pos, input_units, proxies, issues)
@@ -245,9 +275,16 @@ def _check_indicator(
     elif not result.issues and result.type.unit is not None:
         expected = parse_unit(currency)
         if not result.type.unit.same_dims(expected):
-            issues.append(Issue("formula.result-unit", {
-                "got": str(result.type.unit), "expected": currency,
-            }, locate(Span(0, len(spec.formula)))))
+            issues.append(
+                Issue(
+                    "formula.result-unit",
+                    {
+                        "got": str(result.type.unit),
+                        "expected": currency,
+                    },
+                    locate(Span(0, len(spec.formula))),
+                )
+            )
     try:
         to_report = rates.rate(currency, settings.currency, settings.report_year)
     except GachiError as ex:
@@ -264,30 +301,55 @@ def _check_uncertainty(proxy: Proxy, pos: Positions, i: int, issues: list[Issue]
     low = getattr(u, "low", None)
     high = getattr(u, "high", None)
     if low is not None and high is not None and not low <= proxy.value <= high:
-        issues.append(Issue("spec.value-outside-range", {
-            "name": proxy.name, "value": proxy.value, "low": low, "high": high,
-        }, pos.at(("proxies", i, "uncertainty"))))
+        issues.append(
+            Issue(
+                "spec.value-outside-range",
+                {
+                    "name": proxy.name,
+                    "value": proxy.value,
+                    "low": low,
+                    "high": high,
+                },
+                pos.at(("proxies", i, "uncertainty")),
+            )
+        )
 
 
 def _check_baseline(
-    spec: Indicator, pos: Positions, input_units: Mapping[str, Unit],
-    proxies: Mapping[str, ResolvedProxy], issues: list[Issue],
+    spec: Indicator,
+    pos: Positions,
+    input_units: Mapping[str, Unit],
+    proxies: Mapping[str, ResolvedProxy],
+    issues: list[Issue],
 ) -> None:
     b = spec.baseline
     assert b is not None
     if b.input not in input_units:
-        issues.append(Issue("spec.baseline-input", {"name": b.input}, pos.at(("baseline", "input"))))
+        issues.append(
+            Issue("spec.baseline-input", {"name": b.input}, pos.at(("baseline", "input")))
+        )
         return
     ref = proxies.get(b.reference)
     if ref is None:
-        issues.append(Issue("spec.baseline-reference", {"name": b.reference},
-                            pos.at(("baseline", "reference"))))
+        issues.append(
+            Issue(
+                "spec.baseline-reference", {"name": b.reference}, pos.at(("baseline", "reference"))
+            )
+        )
         return
     if not ref.unit.same_dims(input_units[b.input]):
-        issues.append(Issue("spec.baseline-unit", {
-            "input": b.input, "input_unit": str(input_units[b.input]),
-            "reference": b.reference, "reference_unit": str(ref.unit),
-        }, pos.at(("baseline",))))
+        issues.append(
+            Issue(
+                "spec.baseline-unit",
+                {
+                    "input": b.input,
+                    "input_unit": str(input_units[b.input]),
+                    "reference": b.reference,
+                    "reference_unit": str(ref.unit),
+                },
+                pos.at(("baseline",)),
+            )
+        )
 
 
 def _topological(entries: Mapping[str, Entry], issues: list[Issue]) -> tuple[str, ...]:
@@ -298,10 +360,13 @@ def _topological(entries: Mapping[str, Entry], issues: list[Issue]) -> tuple[str
         if state.get(node) == 2:
             return
         if state.get(node) == 1:
-            cycle = [*trail[trail.index(node):], node]
+            cycle = [*trail[trail.index(node) :], node]
             entry = entries[node]
-            issues.append(Issue("catalog.cycle", {"cycle": " → ".join(cycle)},
-                                entry.positions.at(("formula",))))
+            issues.append(
+                Issue(
+                    "catalog.cycle", {"cycle": " → ".join(cycle)}, entry.positions.at(("formula",))
+                )
+            )
             return
         state[node] = 1
         for dep in entries[node].depends_on:

@@ -21,8 +21,8 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from gachi.errors import DataError, InvalidInput, Issue, Location
 from gachi.engine.expr.to_sql import column
+from gachi.errors import DataError, InvalidInput, Issue, Location
 from gachi.kernel.files import detect_encoding
 
 TABLE = "records"
@@ -81,7 +81,10 @@ def _sha256(path: Path) -> str:
 
 
 def open_dataset(
-    source: str | Path | Any, rules: Sequence[ColumnRule], *, sheet: str | None = None,
+    source: str | Path | Any,
+    rules: Sequence[ColumnRule],
+    *,
+    sheet: str | None = None,
     threads: int | None = None,
 ) -> Dataset:
     """Load and check `source` (a path or a pandas DataFrame) for the columns in `rules`."""
@@ -107,10 +110,15 @@ def _read(
         frame = source
         con.register("raw_frame", frame)
         _create_raw(con, "raw_frame")
-        digest = hashlib.sha256(repr(frame.shape).encode() + frame.columns.to_series().to_string()
-                                .encode()).hexdigest()
-        return "raw", DataInfo("<DataFrame>", digest, len(frame), tuple(map(str, frame.columns))), \
-            0, True
+        digest = hashlib.sha256(
+            repr(frame.shape).encode() + frame.columns.to_series().to_string().encode()
+        ).hexdigest()
+        return (
+            "raw",
+            DataInfo("<DataFrame>", digest, len(frame), tuple(map(str, frame.columns))),
+            0,
+            True,
+        )
     path = Path(source)
     if not path.exists():
         raise InvalidInput("file.missing", where=Location(str(path)))
@@ -125,7 +133,9 @@ def _read(
         try:
             rel = con.read_parquet(str(path))
         except duckdb.Error as ex:
-            raise InvalidInput("data.bad-parquet", where=Location(str(path)), detail=str(ex)) from None
+            raise InvalidInput(
+                "data.bad-parquet", where=Location(str(path)), detail=str(ex)
+            ) from None
         con.register("raw_rel", rel)
         _create_raw(con, "raw_rel")
         typed, offset = True, 0
@@ -140,10 +150,16 @@ def _read(
         if encoding not in ("utf-8", "utf-8-sig"):
             read_path = _transcode(path, encoding, tmp)
         try:
-            rel = con.read_csv(str(read_path), header=True, all_varchar=True,
-                               delimiter="\t" if suffix == ".tsv" else ",")
+            rel = con.read_csv(
+                str(read_path),
+                header=True,
+                all_varchar=True,
+                delimiter="\t" if suffix == ".tsv" else ",",
+            )
         except duckdb.Error as ex:
-            raise InvalidInput("data.bad-csv", where=Location(str(path)), detail=_short(ex)) from None
+            raise InvalidInput(
+                "data.bad-csv", where=Location(str(path)), detail=_short(ex)
+            ) from None
         con.register("raw_rel", rel)
         _create_raw(con, "raw_rel")
         typed, offset = False, 2  # line 1 is the header
@@ -154,12 +170,17 @@ def _read(
         typed, offset = False, 2
     else:
         raise InvalidInput("file.unknown-format", where=Location(str(path)), suffix=suffix or "-")
-    count = con.execute(exp.select(exp.Count(this=exp.Star())).from_("raw").sql("duckdb")).fetchone()
+    count = con.execute(
+        exp.select(exp.Count(this=exp.Star())).from_("raw").sql("duckdb")
+    ).fetchone()
     rows = int(count[0]) if count else 0
     if rows == 0:
         raise InvalidInput("file.no-rows", where=Location(str(path)))
-    cols = tuple(str(d[0]) for d in con.execute(exp.select("*").from_("raw").limit(0).sql("duckdb"))
-                 .description if d[0] != ROW)
+    cols = tuple(
+        str(d[0])
+        for d in con.execute(exp.select("*").from_("raw").limit(0).sql("duckdb")).description
+        if d[0] != ROW
+    )
     return "raw", DataInfo(str(path), digest, rows, cols, encoding), offset, typed
 
 
@@ -176,7 +197,9 @@ def _create_raw(con: duckdb.DuckDBPyConnection, source: str) -> None:
 
 def _create(kind: str, name: str, query: exp.Expression) -> str:
     statement = exp.Create(
-        this=exp.to_table(name, quoted=True), kind=kind, expression=query,
+        this=exp.to_table(name, quoted=True),
+        kind=kind,
+        expression=query,
         properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
     )
     return statement.sql("duckdb")
@@ -193,8 +216,9 @@ def _transcode(path: Path, encoding: str, tmp: list[str]) -> Path:
                 text = decoder.decode(chunk)
             except UnicodeDecodeError as ex:
                 line += chunk[: ex.start].count(b"\n")
-                raise InvalidInput("file.encoding-at", where=Location(str(path), line),
-                                   encoding=encoding) from None
+                raise InvalidInput(
+                    "file.encoding-at", where=Location(str(path), line), encoding=encoding
+                ) from None
             line += text.count("\n")
             dst.write(text)
         dst.write(decoder.decode(b"", final=True))
@@ -219,19 +243,31 @@ def _check_and_type(ds: Dataset, raw: str, rules: Sequence[ColumnRule], typed: b
     issues: list[Issue] = []
     for r in missing:
         near = [c for c in ds.info.columns if c.strip().lower() == r.name.lower()]
-        issues.append(Issue("data.missing-column", {
-            "column": r.name, "used_by": ", ".join(r.used_by) or "-",
-            "hint": near[0] if near else "-", "found": ", ".join(ds.info.columns),
-        }, Location(where_file)))
+        issues.append(
+            Issue(
+                "data.missing-column",
+                {
+                    "column": r.name,
+                    "used_by": ", ".join(r.used_by) or "-",
+                    "hint": near[0] if near else "-",
+                    "found": ", ".join(ds.info.columns),
+                },
+                Location(where_file),
+            )
+        )
     if issues:
         raise DataError.of(issues)
 
     for rule in rules:
         col = column(rule.name)
         if not rule.numeric:
-            bad = exp.or_(exp.Is(this=col, expression=exp.Null()),
-                          exp.EQ(this=exp.Trim(this=exp.Cast(this=col.copy(), to=_VARCHAR.copy())),
-                                 expression=exp.Literal.string("")))
+            bad = exp.or_(
+                exp.Is(this=col, expression=exp.Null()),
+                exp.EQ(
+                    this=exp.Trim(this=exp.Cast(this=col.copy(), to=_VARCHAR.copy())),
+                    expression=exp.Literal.string(""),
+                ),
+            )
             _collect(ds, raw, rule, bad, None, "data.empty-key", issues)
             continue
         value = _as_double(col, typed)
@@ -244,8 +280,10 @@ def _check_and_type(ds: Dataset, raw: str, rules: Sequence[ColumnRule], typed: b
             )
             _collect(ds, raw, rule, not_number, col, "data.not-a-number", issues)
         not_finite = exp.Not(this=exp.func("isfinite", value.copy()))
-        too_big = exp.or_(not_finite, exp.GT(this=exp.Abs(this=value.copy()),
-                                             expression=exp.Literal.number(repr(MAX_ABS))))
+        too_big = exp.or_(
+            not_finite,
+            exp.GT(this=exp.Abs(this=value.copy()), expression=exp.Literal.number(repr(MAX_ABS))),
+        )
         _collect(ds, raw, rule, too_big, col, "data.too-large", issues)
         if not rule.allow_negative:
             negative = exp.LT(this=value.copy(), expression=exp.Literal.number(0))
@@ -255,27 +293,40 @@ def _check_and_type(ds: Dataset, raw: str, rules: Sequence[ColumnRule], typed: b
     if issues:
         raise DataError.of(issues[:MAX_ISSUES])
 
-    select = exp.select(*(
-        exp.alias_(_as_double(column(r.name), typed) if r.numeric
-                   else exp.Trim(this=exp.Cast(this=column(r.name), to=_VARCHAR.copy())),
-                   r.name, quoted=True)
-        for r in rules
-    )).from_(raw)
+    select = exp.select(
+        *(
+            exp.alias_(
+                _as_double(column(r.name), typed)
+                if r.numeric
+                else exp.Trim(this=exp.Cast(this=column(r.name), to=_VARCHAR.copy())),
+                r.name,
+                quoted=True,
+            )
+            for r in rules
+        )
+    ).from_(raw)
     con.execute(_create("TABLE", TABLE, select))
 
 
 def _as_double(col: exp.Expression, typed: bool) -> exp.Expression:
     if typed:
         return exp.Cast(this=col.copy(), to=_DOUBLE.copy())
-    cleaned = exp.func("replace", exp.Trim(this=col.copy()), exp.Literal.string(","),
-                       exp.Literal.string(""))
-    return exp.TryCast(this=exp.Nullif(this=cleaned, expression=exp.Literal.string("")),
-                       to=_DOUBLE.copy())
+    cleaned = exp.func(
+        "replace", exp.Trim(this=col.copy()), exp.Literal.string(","), exp.Literal.string("")
+    )
+    return exp.TryCast(
+        this=exp.Nullif(this=cleaned, expression=exp.Literal.string("")), to=_DOUBLE.copy()
+    )
 
 
 def _collect(
-    ds: Dataset, raw: str, rule: ColumnRule, condition: exp.Expression,
-    col: exp.Expression | None, code: str, issues: list[Issue],
+    ds: Dataset,
+    raw: str,
+    rule: ColumnRule,
+    condition: exp.Expression | exp.Condition,
+    col: exp.Expression | None,
+    code: str,
+    issues: list[Issue],
 ) -> None:
     cols: list[exp.Expression] = [column(ROW)]
     if col is not None:
@@ -284,13 +335,23 @@ def _collect(
     rows = ds.con.execute(query.sql("duckdb")).fetchall()
     for row in rows:
         line = int(row[0]) - 1 + ds.row_offset
-        issues.append(Issue(code, {
-            "column": rule.name, "value": row[1] if len(row) > 1 else "",
-            "row": line, "limit": f"{MAX_ABS:.0e}",
-        }, Location(ds.info.source, line if ds.row_offset else None, field=rule.name)))
+        issues.append(
+            Issue(
+                code,
+                {
+                    "column": rule.name,
+                    "value": row[1] if len(row) > 1 else "",
+                    "row": line,
+                    "limit": f"{MAX_ABS:.0e}",
+                },
+                Location(ds.info.source, line if ds.row_offset else None, field=rule.name),
+            )
+        )
 
 
-def rules_for(columns: Iterable[tuple[str, bool, str]], group_by: Sequence[str]) -> list[ColumnRule]:
+def rules_for(
+    columns: Iterable[tuple[str, bool, str]], group_by: Sequence[str]
+) -> list[ColumnRule]:
     """Column rules from (column, allow_negative, indicator) triples and the grouping columns."""
     merged: dict[str, ColumnRule] = {g: ColumnRule(g, numeric=False) for g in group_by}
     for name, allow_negative, used_by in columns:
@@ -298,6 +359,7 @@ def rules_for(columns: Iterable[tuple[str, bool, str]], group_by: Sequence[str])
         if old is None:
             merged[name] = ColumnRule(name, True, allow_negative, (used_by,))
         elif old.numeric:
-            merged[name] = ColumnRule(name, True, old.allow_negative and allow_negative,
-                                      (*old.used_by, used_by))
+            merged[name] = ColumnRule(
+                name, True, old.allow_negative and allow_negative, (*old.used_by, used_by)
+            )
     return list(merged.values())

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from gachi.errors import Issue, Location
 from gachi.engine.expr.nodes import Span
+from gachi.errors import Issue, Location
 from gachi.kernel.files import read_text
 
 PathKey = tuple[str | int, ...]
@@ -73,8 +73,9 @@ class Positions:
                 return self.at(path)
             ln, idx = anchor
             length = max(1, min(span.end, len(value)) - span.start)
-            return Location(self.file, ln + 1, idx + c + 1, length, self.lines[ln], ".".join(
-                map(str, path)))
+            return Location(
+                self.file, ln + 1, idx + c + 1, length, self.lines[ln], ".".join(map(str, path))
+            )
 
         return locate
 
@@ -96,7 +97,9 @@ def read_yaml(path: Path) -> tuple[Any, Positions]:
         mark = ex.problem_mark or ex.context_mark
         line = mark.line if mark else 0
         col = mark.column if mark else 0
-        where = Location(str(path), line + 1, col + 1, 1, lines[line] if line < len(lines) else None)
+        where = Location(
+            str(path), line + 1, col + 1, 1, lines[line] if line < len(lines) else None
+        )
         raise _Failed(Issue("yaml.syntax", {"problem": ex.problem or str(ex)}, where)) from None
     if node is None:
         raise _Failed(Issue("yaml.empty", {}, Location(str(path))))
@@ -105,29 +108,51 @@ def read_yaml(path: Path) -> tuple[Any, Positions]:
 
 
 def _build(
-    node: yaml.Node, path: PathKey, starts: dict[PathKey, tuple[int, int]],
-    styles: dict[PathKey, str | None], file: str, lines: tuple[str, ...],
+    node: yaml.Node,
+    path: PathKey,
+    starts: dict[PathKey, tuple[int, int]],
+    styles: dict[PathKey, str | None],
+    file: str,
+    lines: tuple[str, ...],
 ) -> Any:
     starts[path] = (node.start_mark.line, node.start_mark.column)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = yaml.SafeLoader.construct_scalar(_LOADER, key_node) if isinstance(
-                key_node, yaml.ScalarNode) else None
+            key = (
+                yaml.SafeLoader.construct_scalar(_LOADER, key_node)
+                if isinstance(key_node, yaml.ScalarNode)
+                else None
+            )
             if not isinstance(key, str):
                 line = key_node.start_mark.line
-                raise _Failed(Issue("yaml.key-not-text", {}, Location(
-                    file, line + 1, key_node.start_mark.column + 1, 1, lines[line])))
+                raise _Failed(
+                    Issue(
+                        "yaml.key-not-text",
+                        {},
+                        Location(file, line + 1, key_node.start_mark.column + 1, 1, lines[line]),
+                    )
+                )
             if key in out:
                 line = key_node.start_mark.line
-                raise _Failed(Issue("yaml.duplicate-key", {"key": key}, Location(
-                    file, line + 1, key_node.start_mark.column + 1, len(key), lines[line])))
+                raise _Failed(
+                    Issue(
+                        "yaml.duplicate-key",
+                        {"key": key},
+                        Location(
+                            file, line + 1, key_node.start_mark.column + 1, len(key), lines[line]
+                        ),
+                    )
+                )
             starts[(*path, key)] = (key_node.start_mark.line, key_node.start_mark.column)
             out[key] = _build(value_node, (*path, key), starts, styles, file, lines)
             # the value's own start (for carets inside strings) overrides the key's
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(v, (*path, i), starts, styles, file, lines) for i, v in enumerate(node.value)]
+        return [
+            _build(v, (*path, i), starts, styles, file, lines) for i, v in enumerate(node.value)
+        ]
+    assert isinstance(node, yaml.ScalarNode)
     styles[path] = node.style
     value = _LOADER.construct_object(node, deep=True)
     if isinstance(value, str) and node.style in (None, "'", '"', "|", ">"):
@@ -160,9 +185,7 @@ def _issues(ex: ValidationError, pos: Positions) -> Iterator[Issue]:
         elif kind == "extra_forbidden":
             yield Issue("spec.unknown-field", {"field": field}, pos.at(loc, len(str(loc[-1]))))
         else:
-            yield Issue(
-                "spec.bad-value", {"field": field, "detail": err["msg"]}, pos.at(loc)
-            )
+            yield Issue("spec.bad-value", {"field": field, "detail": err["msg"]}, pos.at(loc))
 
 
 def _is_union_tag(part: object) -> bool:

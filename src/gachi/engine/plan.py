@@ -54,8 +54,16 @@ class Plan:
         for p in self.indicators:
             entry = self.catalog.entries[p.id]
             value = record_value(self.catalog, entry, dialect)
-            present = exp.and_(*(exp.Not(this=exp.Is(this=column(c), expression=exp.Null()))
-                                 for c in p.columns)) if p.columns else exp.true()
+            present = (
+                exp.and_(
+                    *(
+                        exp.Not(this=exp.Is(this=column(c), expression=exp.Null()))
+                        for c in p.columns
+                    )
+                )
+                if p.columns
+                else exp.true()
+            )
             inner = inner.select(
                 exp.alias_(value, f"v__{p.id}", quoted=True),
                 exp.alias_(present, f"p__{p.id}", quoted=True),
@@ -66,20 +74,29 @@ class Plan:
         )
         for p in self.indicators:
             v = column(f"v__{p.id}")
-            undefined = exp.Case().when(
-                exp.and_(column(f"p__{p.id}"), exp.Is(this=v.copy(), expression=exp.Null())),
-                exp.Literal.number(1),
-            ).else_(exp.Literal.number(0))
+            undefined = (
+                exp.Case()
+                .when(
+                    exp.and_(column(f"p__{p.id}"), exp.Is(this=v.copy(), expression=exp.Null())),
+                    exp.Literal.number(1),
+                )
+                .else_(exp.Literal.number(0))
+            )
             outer = outer.select(
-                exp.alias_(exp.Mul(this=exp.Sum(this=v), expression=number(p.factor)),
-                           f"value__{p.id}", quoted=True),
+                exp.alias_(
+                    exp.Mul(this=exp.Sum(this=v), expression=number(p.factor)),
+                    f"value__{p.id}",
+                    quoted=True,
+                ),
                 exp.alias_(exp.Count(this=v.copy()), f"records__{p.id}", quoted=True),
                 exp.alias_(exp.Sum(this=undefined), f"undefined__{p.id}", quoted=True),
                 copy=False,
             )
         if self.group_by:
             keys = [column(g) for g in self.group_by]
-            outer = outer.group_by(*keys, copy=False).order_by(*[k.copy() for k in keys], copy=False)
+            outer = outer.group_by(*keys, copy=False).order_by(
+                *[k.copy() for k in keys], copy=False
+            )
         return outer
 
     def sql(self, table: str, *, dialect: str = "duckdb") -> str:
@@ -88,35 +105,44 @@ class Plan:
 
 def record_value(catalog: Catalog, entry: Entry, dialect: str) -> exp.Expression:
     """The per-record value of `entry` in its own currency, before adjustments."""
-    baseline = entry.spec.baseline
+    return to_sql(
+        entry.formula, lambda name: name_value(catalog, entry, name, dialect), dialect=dialect
+    )
 
-    def resolve(name: str) -> exp.Expression:
-        if name in entry.input_units:
-            inp = next(i for i in entry.spec.inputs if i.name == name)
-            scale = entry.input_units[name].scale
-            col: exp.Expression = column(inp.source_column)
-            if scale != 1.0:
-                col = exp.Mul(this=col, expression=number(scale))
-            if baseline is not None and baseline.input == name:
-                ref = entry.proxies[baseline.reference]
-                excess = exp.Sub(this=exp.Paren(this=col), expression=number(ref.value))
-                col = exp.Greatest(this=exp.Paren(this=excess), expressions=[number(0.0)],
-                                  ignore_nulls=True)
-            return col
-        if name in entry.proxies:
-            return number(entry.proxies[name].value)
-        dep = catalog.entries[name]
-        rate = catalog.rates.rate(dep.spec.unit, entry.spec.unit, catalog.settings.report_year)
-        factor = dep.adjustment_factor(catalog.settings.discount_rate) * rate
-        return exp.Mul(this=exp.Paren(this=record_value(catalog, dep, dialect)),
-                       expression=number(factor))
 
-    return to_sql(entry.formula, resolve, dialect=dialect)
+def name_value(catalog: Catalog, entry: Entry, name: str, dialect: str) -> exp.Expression:
+    """What a name in `entry`'s formula means per record, in base units.
+
+    An input is its column times its unit's scale (with the SK baseline applied: only the part
+    above the reference counts); a proxy is its re-based value; another indicator is its
+    per-record value after its own adjustments, in this indicator's currency.
+    """
+    if name in entry.input_units:
+        inp = next(i for i in entry.spec.inputs if i.name == name)
+        scale = entry.input_units[name].scale
+        col: exp.Expression = column(inp.source_column)
+        if scale != 1.0:
+            col = exp.Mul(this=col, expression=number(scale))
+        baseline = entry.spec.baseline
+        if baseline is not None and baseline.input == name:
+            ref = entry.proxies[baseline.reference]
+            excess = exp.Sub(this=exp.Paren(this=col), expression=number(ref.value))
+            col = exp.Greatest(
+                this=exp.Paren(this=excess), expressions=[number(0.0)], ignore_nulls=True
+            )
+        return col
+    if name in entry.proxies:
+        return number(entry.proxies[name].value)
+    dep = catalog.entries[name]
+    rate = catalog.rates.rate(dep.spec.unit, entry.spec.unit, catalog.settings.report_year)
+    factor = dep.adjustment_factor(catalog.settings.discount_rate) * rate
+    return exp.Mul(
+        this=exp.Paren(this=record_value(catalog, dep, dialect)), expression=number(factor)
+    )
 
 
 def columns_of(catalog: Catalog, entry: Entry) -> tuple[str, ...]:
-    cols = [i.source_column for i in entry.spec.inputs
-            if i.name in {n for n in _names(entry)}]
+    cols = [i.source_column for i in entry.spec.inputs if i.name in {n for n in _names(entry)}]
     for dep in entry.depends_on:
         cols.extend(columns_of(catalog, catalog.entries[dep]))
     return tuple(dict.fromkeys(cols))
@@ -129,7 +155,8 @@ def _names(entry: Entry) -> set[str]:
 
 
 def compile_plan(
-    catalog: Catalog, indicators: Iterable[str] | None = None,
+    catalog: Catalog,
+    indicators: Iterable[str] | None = None,
     group_by: Sequence[str] = DEFAULT_GROUP_BY,
 ) -> Plan:
     """Plan the given indicators (default: all), grouped by `group_by` columns."""
@@ -140,6 +167,13 @@ def compile_plan(
     for ident in ids:
         entry = catalog.entries[ident]
         factor = entry.adjustment_factor(catalog.settings.discount_rate) * entry.to_report_currency
-        plans.append(IndicatorPlan(entry.id, entry.spec.version, entry.spec.spec_hash(),
-                                   columns_of(catalog, entry), factor))
+        plans.append(
+            IndicatorPlan(
+                entry.id,
+                entry.spec.version,
+                entry.spec.spec_hash(),
+                columns_of(catalog, entry),
+                factor,
+            )
+        )
     return Plan(catalog, tuple(plans), tuple(group_by))

@@ -61,28 +61,45 @@ def lineage_of(catalog: Catalog, entry: Entry, factor: float) -> Lineage:
     s = entry.spec
     proxies = tuple(
         ProxyLineage(
-            name=p.spec.name, value=p.spec.value, unit=p.spec.unit, currency=p.spec.currency,
-            base_year=p.spec.base_year, value_used=p.value, unit_used=str(p.unit.base()),
-            steps=p.rebased.steps, source=p.spec.source.title, publisher=p.spec.source.publisher,
+            name=p.spec.name,
+            value=p.spec.value,
+            unit=p.spec.unit,
+            currency=p.spec.currency or "",
+            base_year=p.spec.base_year,
+            value_used=p.value,
+            unit_used=str(p.unit.base()),
+            steps=p.rebased.steps,
+            source=p.spec.source.title,
+            publisher=p.spec.source.publisher,
             source_year=p.spec.source.year,
             url=str(p.spec.source.url) if p.spec.source.url else None,
-            licence=p.spec.licence, uncertainty=p.spec.uncertainty.distribution,
+            licence=p.spec.licence,
+            uncertainty=p.spec.uncertainty.distribution,
         )
         for p in entry.proxies.values()
     )
     a = s.adjustments
-    adjustments = {k: a.fraction(k) for k in ("deadweight", "displacement", "attribution",
-                                             "drop_off")}
+    adjustments = {
+        k: a.fraction(k) for k in ("deadweight", "displacement", "attribution", "drop_off")
+    }
     adjustments.update(duration=a.duration, outcome_start=a.outcome_start)
     baseline = None
     if s.baseline is not None:
         baseline = f"max({s.baseline.input} − {s.baseline.reference}, 0)"
     return Lineage(
-        indicator=s.id, version=s.version, spec_hash=s.spec_hash(), file=entry.file,
-        name_ko=s.name.ko, name_en=s.name.en, category=s.frameworks.sk.value,
+        indicator=s.id,
+        version=s.version,
+        spec_hash=s.spec_hash(),
+        file=entry.file,
+        name_ko=s.name.ko,
+        name_en=s.name.en,
+        category=s.frameworks.sk.value,
         formula=to_text(entry.formula),
         inputs=tuple((i.name, i.unit, i.source_column) for i in s.inputs),
-        proxies=proxies, baseline=baseline, adjustments=adjustments, factor=factor,
+        proxies=proxies,
+        baseline=baseline,
+        adjustments=adjustments,
+        factor=factor,
         depends_on=entry.depends_on,
     )
 

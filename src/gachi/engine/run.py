@@ -6,11 +6,11 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from gachi.errors import DataError, Issue
 from gachi.engine.catalog import Catalog
 from gachi.engine.data import ColumnRule, Dataset, rules_for
 from gachi.engine.plan import Plan
 from gachi.engine.result import Result, ResultRow, lineage_of
+from gachi.errors import DataError, Issue
 
 Progress = Callable[[str], None]
 
@@ -49,13 +49,23 @@ def assemble(plan: Plan, rows: Sequence[Sequence[Any]], info: Any, *, backend: s
             value, records, undefined = row[k + 3 * i : k + 3 * i + 3]
             value = None if value is None else float(value)
             if value is not None and not math.isfinite(value):
-                bad.append(Issue("data.result-not-finite", {"indicator": p.id,
-                                                            "group": " / ".join(map(str, group))}))
+                bad.append(
+                    Issue(
+                        "data.result-not-finite",
+                        {"indicator": p.id, "group": " / ".join(map(str, group))},
+                    )
+                )
             out.append(ResultRow(group, p.id, value, int(records or 0), int(undefined or 0)))
     if bad:
         raise DataError.of(bad)
-    lineage = {
-        p.id: lineage_of(catalog, catalog.entries[p.id], p.factor) for p in plan.indicators
-    }
-    return Result(tuple(out), plan.group_by, catalog.settings.currency,
-                  catalog.settings.report_year, lineage, info, plan.fingerprint(), backend)
+    lineage = {p.id: lineage_of(catalog, catalog.entries[p.id], p.factor) for p in plan.indicators}
+    return Result(
+        tuple(out),
+        plan.group_by,
+        catalog.settings.currency,
+        catalog.settings.report_year,
+        lineage,
+        info,
+        plan.fingerprint(),
+        backend,
+    )

@@ -176,7 +176,9 @@ class Indicator(_Model):
 
     @field_validator("inputs", "proxies")
     @classmethod
-    def _unique(cls, items: tuple[Input, ...] | tuple[Proxy, ...]) -> tuple[Input, ...] | tuple[Proxy, ...]:
+    def _unique(
+        cls, items: tuple[Input, ...] | tuple[Proxy, ...]
+    ) -> tuple[Input, ...] | tuple[Proxy, ...]:
         seen: set[str] = set()
         for item in items:
             if item.name in seen:

@@ -112,7 +112,9 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise InvalidInput(
-                "file.no-sheet", where=Location(str(path)), sheet=sheet,
+                "file.no-sheet",
+                where=Location(str(path)),
+                sheet=sheet,
                 sheets=", ".join(book.sheetnames),
             )
         ws = book[sheet] if sheet is not None else book.worksheets[0]
@@ -130,9 +132,7 @@ def _cell(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def _with_header(
-    file: str, rows: list[tuple[int, tuple[Any, ...]]], sheet: str | None
-) -> Table:
+def _with_header(file: str, rows: list[tuple[int, tuple[Any, ...]]], sheet: str | None) -> Table:
     if not rows:
         raise InvalidInput("file.no-rows", where=Location(file))
     (_, header), body = rows[0], rows[1:]

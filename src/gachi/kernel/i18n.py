@@ -23,7 +23,7 @@ _current: ContextVar[Lang | None] = ContextVar("gachi_lang", default=None)
 def default_lang() -> Lang:
     """The language from GACHI_LANG, else Korean (Korean first, English too)."""
     env = os.environ.get("GACHI_LANG", "ko").lower()[:2]
-    return cast(Lang, env) if env in LANGS else "ko"
+    return env if env in LANGS else "ko"
 
 
 def current_lang() -> Lang:

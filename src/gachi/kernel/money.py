@@ -86,7 +86,9 @@ class PriceIndex:
             if y not in self.index:
                 years = sorted(self.index)
                 raise MissingRate(
-                    "money.missing-cpi", currency=self.currency, year=y,
+                    "money.missing-cpi",
+                    currency=self.currency,
+                    year=y,
                     years=f"{years[0]}–{years[-1]}" if years else "-",
                 )
         return self.index[to_year] / self.index[from_year]
@@ -105,8 +107,14 @@ class Rebased:
 
 
 def rebase(
-    value: float, currency: str, base_year: int, *, to_currency: str, to_year: int,
-    rates: ExchangeRates, cpi: Mapping[str, PriceIndex] | None,
+    value: float,
+    currency: str,
+    base_year: int,
+    *,
+    to_currency: str,
+    to_year: int,
+    rates: ExchangeRates,
+    cpi: Mapping[str, PriceIndex] | None,
 ) -> Rebased:
     """Convert at the base year's rate, then inflate with the target currency's price index.
 
@@ -124,9 +132,7 @@ def rebase(
         if index is None:
             raise MissingRate("money.missing-cpi-table", currency=to_currency)
         factor = index.factor(base_year, to_year)
-        steps.append(
-            f"CPI {base_year}→{to_year} × {factor:.4f} ({index.source.cite()})"
-        )
+        steps.append(f"CPI {base_year}→{to_year} × {factor:.4f} ({index.source.cite()})")
     return Rebased(value * fx * factor, to_currency, to_year, fx, factor, tuple(steps))
 
 
@@ -153,13 +159,22 @@ def default_price_indices() -> dict[str, PriceIndex]:
     """The shipped consumer price indices (Korea's, base 2020 = 100)."""
     data = _load_yaml("cpi_kr.yaml")
     index = {int(y): float(v) for y, v in data["index"].items() if v is not None}
-    return {"KRW": PriceIndex("KRW", index, int(data.get("base_year", 2020)),
-                              _source(data.get("source")))}
+    return {
+        "KRW": PriceIndex(
+            "KRW", index, int(data.get("base_year", 2020)), _source(data.get("source"))
+        )
+    }
 
 
 # --- Korean display units --------------------------------------------------------------------
 
-KOREAN_UNITS: dict[str, int] = {"원": 1, "만원": 10**4, "백만원": 10**6, "억원": 10**8, "조원": 10**12}
+KOREAN_UNITS: dict[str, int] = {
+    "원": 1,
+    "만원": 10**4,
+    "백만원": 10**6,
+    "억원": 10**8,
+    "조원": 10**12,
+}
 
 
 def format_krw(amount: float, unit: str = "auto", *, digits: int | None = None) -> str:

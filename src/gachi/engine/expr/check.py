@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from difflib import get_close_matches
 from typing import Literal
 
-from gachi.errors import InvalidInput, Issue, Location
 from gachi.engine.expr.nodes import (
     Arith,
     Call,
@@ -30,6 +29,7 @@ from gachi.engine.expr.nodes import (
     Number,
     Span,
 )
+from gachi.errors import InvalidInput, Issue, Location
 from gachi.kernel.units import DIMENSIONLESS, Unit, parse_unit
 
 SymbolKind = Literal["input", "proxy", "indicator", "baseline"]
@@ -122,7 +122,10 @@ class _Checker:
             near = get_close_matches(node.id, list(self.symbols), n=3, cutoff=0.6)
             hint = ", ".join(near) if near else "-"
             return self.fail(
-                "formula.unknown-name", node.span, name=node.id, suggestions=hint,
+                "formula.unknown-name",
+                node.span,
+                name=node.id,
+                suggestions=hint,
                 known=", ".join(sorted(self.symbols)) or "-",
             )
         self.out.references.append((node.id, sym.kind))
@@ -143,7 +146,10 @@ class _Checker:
             return a
         if not a.unit.same_dims(b.unit):
             return self.fail(
-                "formula.unit-mismatch", span, op=op, left=str(a.unit.base()),
+                "formula.unit-mismatch",
+                span,
+                op=op,
+                left=str(a.unit.base()),
                 right=str(b.unit.base()),
             )
         return Type("num", a.unit.base())

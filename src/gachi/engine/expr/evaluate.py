@@ -6,7 +6,7 @@ zero gives None, `min`/`max` skip missing values, rounding is half away from zer
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 from gachi.engine.expr.nodes import Arith, Call, Compare, Logic, Name, Neg, Node, Not, Number
@@ -58,9 +58,9 @@ def evaluate(node: Node, values: Mapping[str, float | None]) -> Value:
     raise AssertionError(f"cannot evaluate {node!r}")
 
 
-def _min_max(f: type[min] | type[max], a: Value, b: Value) -> Value:
+def _min_max(f: Callable[[list[float]], float], a: Value, b: Value) -> Value:
     xs = [float(x) for x in (a, b) if x is not None]
-    return f(xs) if xs else None  # type: ignore[operator]
+    return f(xs) if xs else None
 
 
 def _logic(op: str, a: Value, b: Value) -> Value:
@@ -78,9 +78,7 @@ def _compare(op: str, a: Value, b: Value) -> Value:
     if a is None or b is None:
         return None
     x, y = float(a), float(b)
-    return {
-        "<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y, "==": x == y, "!=": x != y
-    }[op]
+    return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y, "==": x == y, "!=": x != y}[op]
 
 
 def _arith(op: str, a: Value, b: Value) -> Value:

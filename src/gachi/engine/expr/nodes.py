@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
@@ -116,35 +117,38 @@ def names(node: Node) -> list[Name]:
 _PRECEDENCE = {"or": 1, "and": 2, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "neg": 7, "^": 8}
 
 
-def to_text(node: Node) -> str:
-    """Canonical text of a node: stable for hashing and diffs, re-parses to the same tree."""
-    return _text(node, 0)
+def to_text(node: Node, substitute: Mapping[str, str] | None = None) -> str:
+    """Canonical text of a node: stable for hashing and diffs, re-parses to the same tree.
+
+    With `substitute`, names are replaced by the given texts (for explanations).
+    """
+    return _text(node, 0, substitute or {})
 
 
-def _text(node: Node, parent: int) -> str:
+def _text(node: Node, parent: int, sub: Mapping[str, str]) -> str:
     match node:
         case Number(text=text, unit=unit):
             out, prec = (f"{text} [{unit}]" if unit else text), 9
         case Name(id=ident):
-            out, prec = ident, 9
+            out, prec = sub.get(ident, ident), 9
         case Neg(operand=o):
             prec = _PRECEDENCE["neg"]
-            out = "-" + _text(o, prec)
+            out = "-" + _text(o, prec, sub)
         case Not(operand=o):
             prec = 3
-            out = "not " + _text(o, prec)
+            out = "not " + _text(o, prec, sub)
         case Arith(op=op, left=a, right=b):
             prec = _PRECEDENCE[op]
             if op == "^":  # right-associative
-                out = f"{_text(a, prec + 1)} ^ {_text(b, prec)}"
+                out = f"{_text(a, prec + 1, sub)} ^ {_text(b, prec, sub)}"
             else:
-                out = f"{_text(a, prec)} {op} {_text(b, prec + 1)}"
+                out = f"{_text(a, prec, sub)} {op} {_text(b, prec + 1, sub)}"
         case Compare(op=op, left=a, right=b):
             prec = _PRECEDENCE["cmp"]
-            out = f"{_text(a, prec + 1)} {op} {_text(b, prec + 1)}"
+            out = f"{_text(a, prec + 1, sub)} {op} {_text(b, prec + 1, sub)}"
         case Logic(op=op, left=a, right=b):
             prec = _PRECEDENCE[op]
-            out = f"{_text(a, prec)} {op} {_text(b, prec + 1)}"
+            out = f"{_text(a, prec, sub)} {op} {_text(b, prec + 1, sub)}"
         case Call(func=f, args=args):
-            out, prec = f"{f}(" + ", ".join(_text(a, 0) for a in args) + ")", 9
+            out, prec = f"{f}(" + ", ".join(_text(a, 0, sub) for a in args) + ")", 9
     return f"({out})" if prec < parent else out

@@ -23,7 +23,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gachi.errors import FormulaError, Location
 from gachi.engine.expr.nodes import (
     FUNCTIONS,
     Arith,
@@ -39,6 +38,7 @@ from gachi.engine.expr.nodes import (
     Number,
     Span,
 )
+from gachi.errors import FormulaError, Location
 
 MAX_LENGTH = 4000
 MAX_DEPTH = 60
@@ -249,7 +249,9 @@ class _Parser:
     def call(self, name: Token) -> Node:
         if name.text not in FUNCTIONS:
             raise _Fail(
-                "formula.unknown-function", name.span, name=name.text,
+                "formula.unknown-function",
+                name.span,
+                name=name.text,
                 allowed=", ".join(sorted(FUNCTIONS)),
             )
         self.expect("(")

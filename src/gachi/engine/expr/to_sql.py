@@ -40,7 +40,12 @@ def _p(node: exp.Expression) -> exp.Expression:
 
 _ARITH: dict[str, type[exp.Binary]] = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "/": exp.Div}
 _COMPARE: dict[str, type[exp.Binary]] = {
-    "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE, "==": exp.EQ, "!=": exp.NEQ,
+    "<": exp.LT,
+    "<=": exp.LTE,
+    ">": exp.GT,
+    ">=": exp.GTE,
+    "==": exp.EQ,
+    "!=": exp.NEQ,
 }
 
 
@@ -72,9 +77,13 @@ def to_sql(node: Node, resolve: Resolver, *, dialect: str = "duckdb") -> exp.Exp
             case Call(func="if", args=(c, a, b)):
                 return exp.Case().when(go(c), go(a)).else_(go(b))
             case Call(func="min", args=args):
-                return exp.Least(this=go(args[0]), expressions=[go(x) for x in args[1:]], ignore_nulls=True)
+                return exp.Least(
+                    this=go(args[0]), expressions=[go(x) for x in args[1:]], ignore_nulls=True
+                )
             case Call(func="max", args=args):
-                return exp.Greatest(this=go(args[0]), expressions=[go(x) for x in args[1:]], ignore_nulls=True)
+                return exp.Greatest(
+                    this=go(args[0]), expressions=[go(x) for x in args[1:]], ignore_nulls=True
+                )
             case Call(func="abs", args=(a,)):
                 return exp.Abs(this=go(a))
             case Call(func="clip", args=(x, lo, hi)):

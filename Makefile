@@ -1,0 +1,45 @@
+# Two commands do all set-up on a fresh Debian machine with Python 3.11+:
+#   make demo   — create .venv, install, run the engine demo on embedded defaults
+#   make test   — same bootstrap, then lint, type-check, layering contracts and tests
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck contracts unit bench schema clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "gachi needs Python 3.11 or newer"'
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV) || { echo "python3 -m venv failed: on Debian run 'apt-get install python3-venv'"; exit 1; }
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/gachi measure --catalog examples/demo/indicators --data examples/demo/records.csv
+	$(BIN)/gachi explain voice_phishing_prevented --catalog examples/demo/indicators \
+		--data examples/demo/records.csv --where organisation=SK텔레콤 --where period=2024
+	$(BIN)/gachi sroi examples/sroi/care_jobs.yaml
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+contracts: $(STAMP)
+	$(BIN)/lint-imports
+
+unit: $(STAMP)
+	$(BIN)/pytest -n 2 -p no:cacheprovider
+
+test: lint typecheck contracts unit
+
+schema: $(STAMP)
+	$(BIN)/gachi catalog schema --output library/indicator.schema.json
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_measure.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,229 @@
+"""`gachi measure` — run a catalogue over record-level data and print or write the results."""
+
+from __future__ import annotations
+
+import csv
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from gachi.cli.main import app
+from gachi.cli.output import money, out, progress, safe_cell
+from gachi.engine.catalog import load_catalog
+from gachi.engine.data import open_dataset
+from gachi.engine.plan import DEFAULT_GROUP_BY, compile_plan
+from gachi.engine.result import Result
+from gachi.engine.run import data_rules, measure
+from gachi.errors import InvalidInput
+from gachi.kernel.files import atomic_output
+from gachi.kernel.i18n import current_lang, t
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+@app.command("measure")
+def measure_cmd(
+    catalog: Annotated[
+        Path, typer.Option("--catalog", "-c", help="Folder of indicator YAML files.")
+    ],
+    data: Annotated[
+        Path,
+        typer.Option(
+            "--data", "-d", help="Record-level data: CSV (UTF-8 or CP949), XLSX or Parquet."
+        ),
+    ],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (required for xlsx).")
+    ] = None,
+    group_by: Annotated[
+        str, typer.Option("--group-by", help="Comma-separated grouping columns.")
+    ] = ",".join(DEFAULT_GROUP_BY),
+    indicator: Annotated[
+        list[str] | None,
+        typer.Option("--indicator", "-i", help="Only this indicator (repeatable)."),
+    ] = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name.")] = None,
+    backend: Annotated[
+        str, typer.Option("--backend", help="duckdb (default) or a postgresql:// URL.")
+    ] = "duckdb",
+) -> None:
+    """Compute every indicator per group and print values, totals by category and lineage."""
+    if fmt is Format.xlsx and output is None:
+        raise InvalidInput("cli.xlsx-needs-output")
+    groups = tuple(g.strip() for g in group_by.split(",") if g.strip())
+    with progress(t("cli.loading-catalog")) as step:
+        cat = load_catalog(catalog)
+        plan = compile_plan(cat, indicator or None, groups)
+        step(t("cli.checking-data"))
+        with open_dataset(data, data_rules(plan), sheet=sheet) as ds:
+            step(t("cli.computing", None, rows=f"{ds.info.rows:,}"))
+            if backend == "duckdb":
+                result = measure(plan, ds)
+            elif backend.startswith(("postgresql://", "postgres://")):
+                from gachi.engine.postgres import measure_postgres
+
+                result = measure_postgres(plan, ds, backend)
+            else:
+                raise InvalidInput("cli.unknown-backend", backend=backend)
+    if fmt is Format.table:
+        print_table(result)
+    elif fmt is Format.json:
+        text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
+        _emit(text, output)
+    elif fmt is Format.csv:
+        _write_csv(result, output)
+    else:
+        assert output is not None
+        _write_xlsx(result, output)
+    for indicator_id, n in result.warnings():
+        out.print(t("cli.undefined-records", None, indicator=indicator_id, count=n), style="yellow")
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        out.print(text, markup=False)
+        return
+    with atomic_output(output) as fh:
+        fh.write(text + "\n")
+    out.print(t("cli.written", None, path=str(output)))
+
+
+def _rows(result: Result) -> tuple[list[str], list[list[object]]]:
+    header = [
+        *result.group_by,
+        "indicator",
+        "version",
+        "value",
+        "currency",
+        "records",
+        "undefined",
+        "spec_hash",
+    ]
+    rows: list[list[object]] = []
+    for r in result.rows:
+        lin = result.lineage[r.indicator]
+        rows.append(
+            [
+                *(safe_cell(g) for g in r.group),
+                r.indicator,
+                lin.version,
+                r.value,
+                result.currency,
+                r.records,
+                r.undefined,
+                lin.spec_hash,
+            ]
+        )
+    return header, rows
+
+
+def _write_csv(result: Result, output: Path | None) -> None:
+    header, rows = _rows(result)
+    if output is None:
+        import sys
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(header)
+        writer.writerows(rows)
+        return
+    # UTF-8 with BOM so that Excel on Korean Windows opens the Korean text correctly.
+    with atomic_output(output, "w", encoding="utf-8-sig") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    out.print(t("cli.written", None, path=str(output)))
+
+
+def _write_xlsx(result: Result, output: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "results"
+    header, rows = _rows(result)
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    lineage = book.create_sheet("lineage")
+    lineage.append(
+        [
+            "indicator",
+            "version",
+            "spec_hash",
+            "formula",
+            "proxy",
+            "value",
+            "unit",
+            "currency",
+            "base_year",
+            "value_used",
+            "steps",
+            "source",
+            "url",
+            "licence",
+        ]
+    )
+    for lin in result.lineage.values():
+        for p in lin.proxies or ():
+            lineage.append(
+                [
+                    safe_cell(x)
+                    for x in (
+                        lin.indicator,
+                        lin.version,
+                        lin.spec_hash,
+                        lin.formula,
+                        p.name,
+                        p.value,
+                        p.unit,
+                        p.currency,
+                        p.base_year,
+                        p.value_used,
+                        "; ".join(p.steps),
+                        p.source,
+                        p.url,
+                        p.licence,
+                    )
+                ]
+            )
+    with atomic_output(output, "wb", encoding=None) as fh:
+        book.save(fh)
+    out.print(t("cli.written", None, path=str(output)))
+
+
+def print_table(result: Result) -> None:
+    lang = current_lang()
+    cur = result.currency
+    table = Table(
+        *result.group_by,
+        t("cli.indicator"),
+        t("cli.value"),
+        t("cli.records"),
+        title=t("cli.results-title", None, year=result.report_year, currency=cur),
+    )
+    for r in result.rows:
+        if r.value is None and r.records == 0:
+            continue
+        lin = result.lineage[r.indicator]
+        name = lin.name_en if lang == "en" and lin.name_en else lin.name_ko
+        style = "red" if (r.value or 0) < 0 else None
+        table.add_row(
+            *(g or "" for g in r.group), name, money(r.value, cur), str(r.records), style=style
+        )
+    out.print(table)
+    totals = Table(t("cli.category"), t("cli.value"), title=t("cli.totals-title"))
+    for cat, value in sorted(result.by_category().items()):
+        totals.add_row(t(f"sk.{cat}"), money(value, cur), style="red" if value < 0 else None)
+    totals.add_row(f"[bold]{t('cli.total')}[/bold]", f"[bold]{money(result.total(), cur)}[/bold]")
+    out.print(totals)

@@ -1,0 +1,148 @@
+"""Every command has help text and is documented in the README; errors are one clear line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import openpyxl
+import pytest
+import typer.main
+
+from conftest import DEMO, ROOT  # type: ignore[import-not-found]
+from gachi.cli.main import _register, app, run
+
+CATALOG = str(DEMO / "indicators")
+DATA = str(DEMO / "records.csv")
+
+
+def _commands() -> list[tuple[str, click.Command]]:
+    _register()
+    root = typer.main.get_command(app)
+    assert isinstance(root, click.Group)
+    found: list[tuple[str, click.Command]] = []
+
+    def walk(group: click.Group, prefix: str) -> None:
+        for name, cmd in group.commands.items():
+            path = f"{prefix} {name}".strip()
+            if isinstance(cmd, click.Group):
+                walk(cmd, path)
+            found.append((path, cmd))
+
+    walk(root, "")
+    return found
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = _commands()
+    assert {"measure", "explain", "sroi", "catalog validate", "catalog diff"} <= {
+        p for p, _ in commands
+    }
+    for path, cmd in commands:
+        assert (cmd.help or "").strip(), f"'gachi {path}' has no help text"
+        for param in cmd.params:
+            if isinstance(param, click.Option):
+                assert (param.help or "").strip(), f"'gachi {path} {param.opts[0]}' has no help"
+        if not isinstance(cmd, click.Group):
+            assert f"gachi {path}" in readme, f"'gachi {path}' is not documented in README.md"
+
+
+def test_measure_table_shows_korean_money(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--lang", "ko", "measure", "-c", CATALOG, "-d", DATA]) == 0
+    shown = capsys.readouterr().out
+    assert "억원" in shown and "합계" in shown and "-973만원" in shown
+
+
+def test_measure_json_records_lineage(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["measure", "-c", CATALOG, "-d", DATA, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    row = next(
+        r for r in doc["rows"] if r["indicator"] == "solar_generation" and r["period"] == "2024"
+    )
+    assert row["indicator_version"] == 1 and len(row["spec_hash"]) == 64
+    proxies = {p["name"]: p for p in doc["lineage"]["solar_generation"]["proxies"]}
+    assert proxies["carbon_cost"]["currency"] == "USD"
+    assert any("USD→KRW" in s for s in proxies["carbon_cost"]["steps"])
+    assert doc["by_category"]["business_environment"] > 0
+    assert doc["data"]["rows"] == 12
+
+
+def test_measure_xlsx_and_csv_neutralise_formulas(tmp_path: Path) -> None:
+    data = tmp_path / "d.csv"
+    data.write_text(
+        'organisation,programme,period,blocked_calls\n=HYPERLINK("x"),@evil,2024,1000\n',
+        encoding="utf-8",
+    )
+    out_xlsx, out_csv = tmp_path / "r.xlsx", tmp_path / "r.csv"
+    args = ["measure", "-c", CATALOG, "-d", str(data), "-i", "voice_phishing_prevented"]
+    assert run([*args, "--format", "xlsx", "-o", str(out_xlsx)]) == 0
+    assert run([*args, "--format", "csv", "-o", str(out_csv)]) == 0
+    sheet = openpyxl.load_workbook(out_xlsx)["results"]
+    assert sheet["A2"].value == '\'=HYPERLINK("x")' and sheet["B2"].value == "'@evil"
+    assert "'=HYPERLINK" in out_csv.read_text(encoding="utf-8-sig")
+
+
+def test_explain_substitutes_values(capsys: pytest.CaptureFixture[str]) -> None:
+    code = run(
+        [
+            "explain",
+            "voice_phishing_prevented",
+            "-c",
+            CATALOG,
+            "-d",
+            DATA,
+            "-w",
+            "organisation=SK텔레콤",
+            "-w",
+            "period=2024",
+        ]
+    )
+    shown = capsys.readouterr().out
+    assert code == 0
+    assert "3,120,000 [call] * 0.002 [case/call] * 41,004,847 [KRW/case]" in shown
+    assert "newdaily.co.kr" in shown  # the source is shown
+    assert "reproduces the computed value exactly" in shown
+
+
+def test_errors_are_one_clear_line_without_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("organisation,programme,period,blocked_calls\nA,B,2024,many\n", encoding="utf-8")
+    assert run(["measure", "-c", CATALOG, "-d", str(bad), "-i", "voice_phishing_prevented"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"{bad}:2: data.not-a-number" in err and "'many'" in err
+
+    assert run(["measure", "-c", str(tmp_path / "nope"), "-d", DATA]) == 1
+    assert "catalog.not-a-folder" in capsys.readouterr().err
+
+
+def test_catalog_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["catalog", "validate", CATALOG]) == 0
+    assert "6 indicators" in capsys.readouterr().out
+    new = tmp_path / "new"
+    new.mkdir()
+    for f in (DEMO / "indicators").iterdir():
+        (new / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    target = new / "vulnerable_jobs.yaml"
+    target.write_text(
+        target.read_text(encoding="utf-8")
+        .replace("deadweight: 0.25", "deadweight: 0.3")
+        .replace("version: 1", "version: 2"),
+        encoding="utf-8",
+    )
+    (new / "ai_care_rescues.yaml").unlink()
+    assert run(["catalog", "diff", CATALOG, str(new)]) == 0
+    shown = capsys.readouterr().out
+    assert "- ai_care_rescues" in shown and "~ vulnerable_jobs v1 → v2" in shown
+    assert "adjustments.deadweight: 0.25 → 0.3" in shown
+
+
+def test_shipped_schema_is_current(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["catalog", "schema"]) == 0
+    generated = json.loads(capsys.readouterr().out)
+    shipped = json.loads((ROOT / "library" / "indicator.schema.json").read_text(encoding="utf-8"))
+    assert generated == shipped, "run `make schema` to refresh library/indicator.schema.json"
