@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+demo: export COLUMNS ?= 140
 demo: $(STAMP)
 	$(BIN)/gachi measure --catalog examples/demo/indicators --data examples/demo/records.csv
 	$(BIN)/gachi explain voice_phishing_prevented --catalog examples/demo/indicators \

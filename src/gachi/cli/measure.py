@@ -203,24 +203,31 @@ def _write_xlsx(result: Result, output: Path) -> None:
 
 
 def print_table(result: Result) -> None:
+    """Values per group and indicator; periods become columns when grouping by period."""
     lang = current_lang()
     cur = result.currency
-    table = Table(
-        *result.group_by,
-        t("cli.indicator"),
-        t("cli.value"),
-        t("cli.records"),
-        title=t("cli.results-title", None, year=result.report_year, currency=cur),
-    )
+    title = t("cli.results-title", None, year=result.report_year, currency=cur)
+    pivot = "period" in result.group_by
+    keys = [g for g in result.group_by if g != "period"] if pivot else list(result.group_by)
+    at = {g: i for i, g in enumerate(result.group_by)}
+    periods = sorted({r.group[at["period"]] or "" for r in result.rows}) if pivot else []
+    cells: dict[tuple[object, ...], dict[str, float | None]] = {}
     for r in result.rows:
         if r.value is None and r.records == 0:
             continue
-        lin = result.lineage[r.indicator]
+        key = (*(r.group[at[k]] or "" for k in keys), r.indicator)
+        column_name = (r.group[at["period"]] or "") if pivot else "value"
+        cells.setdefault(key, {})[column_name] = r.value
+    columns = periods if pivot else ["value"]
+    table = Table(*keys, t("cli.indicator"), *(columns if pivot else [t("cli.value")]),
+                  title=title)
+    for key, values in cells.items():
+        lin = result.lineage[str(key[-1])]
         name = lin.name_en if lang == "en" and lin.name_en else lin.name_ko
-        style = "red" if (r.value or 0) < 0 else None
-        table.add_row(
-            *(g or "" for g in r.group), name, money(r.value, cur), str(r.records), style=style
-        )
+        shown = [money(values.get(c), cur) if c in values else "" for c in columns]
+        negative = any((v or 0) < 0 for v in values.values())
+        table.add_row(*(str(k) for k in key[:-1]), name, *shown,
+                      style="red" if negative else None)
     out.print(table)
     totals = Table(t("cli.category"), t("cli.value"), title=t("cli.totals-title"))
     for cat, value in sorted(result.by_category().items()):
