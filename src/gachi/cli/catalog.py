@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -135,7 +136,7 @@ def schema(
     """Print (or write) the JSON Schema of an indicator definition file."""
     text = json.dumps(indicator_schema(), ensure_ascii=False, indent=2) + "\n"
     if output is None:
-        out.print(text, markup=False, end="")
+        sys.stdout.write(text)
         return
     with atomic_output(output) as fh:
         fh.write(text)

@@ -49,28 +49,20 @@ def render_error(err: GachiError, lang: Lang | None = None) -> str:
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Console entry point; returns the exit code (also used by tests)."""
+    """Console entry point; returns the exit code (also used by tests).
+
+    Usage errors are Typer's own (printed with usage, exit code 2); a `GachiError` from the
+    library is rendered as its lines on stderr with exit code 1.
+    """
     _register()
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="gachi", standalone_mode=True)
     except GachiError as err:
         print(render_error(err), file=sys.stderr)
         return 1
-    except typer.Exit as ex:
-        return int(ex.exit_code or 0)
-    except typer.Abort:
-        print("aborted", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except Exception as ex:  # click usage errors and the like
-        import click
-
-        if isinstance(ex, click.ClickException):
-            ex.show()
-            return ex.exit_code if ex.exit_code else 2
-        raise
+    except SystemExit as ex:
+        code = ex.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
     return 0
 
 

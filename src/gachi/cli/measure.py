@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -91,7 +92,7 @@ def measure_cmd(
 
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
-        out.print(text, markup=False)
+        sys.stdout.write(text + "\n")
         return
     with atomic_output(output) as fh:
         fh.write(text + "\n")
@@ -130,8 +131,6 @@ def _rows(result: Result) -> tuple[list[str], list[list[object]]]:
 def _write_csv(result: Result, output: Path | None) -> None:
     header, rows = _rows(result)
     if output is None:
-        import sys
-
         writer = csv.writer(sys.stdout)
         writer.writerow(header)
         writer.writerows(rows)
