@@ -210,23 +210,21 @@ def print_table(result: Result) -> None:
     keys = [g for g in result.group_by if g != "period"] if pivot else list(result.group_by)
     at = {g: i for i, g in enumerate(result.group_by)}
     periods = sorted({r.group[at["period"]] or "" for r in result.rows}) if pivot else []
-    cells: dict[tuple[object, ...], dict[str, float | None]] = {}
+    cells: dict[tuple[str, ...], dict[str, float | None]] = {}
     for r in result.rows:
         if r.value is None and r.records == 0:
             continue
-        key = (*(r.group[at[k]] or "" for k in keys), r.indicator)
+        row_key = (*(r.group[at[k]] or "" for k in keys), r.indicator)
         column_name = (r.group[at["period"]] or "") if pivot else "value"
-        cells.setdefault(key, {})[column_name] = r.value
+        cells.setdefault(row_key, {})[column_name] = r.value
     columns = periods if pivot else ["value"]
-    table = Table(*keys, t("cli.indicator"), *(columns if pivot else [t("cli.value")]),
-                  title=title)
+    table = Table(*keys, t("cli.indicator"), *(columns if pivot else [t("cli.value")]), title=title)
     for key, values in cells.items():
-        lin = result.lineage[str(key[-1])]
+        lin = result.lineage[key[-1]]
         name = lin.name_en if lang == "en" and lin.name_en else lin.name_ko
         shown = [money(values.get(c), cur) if c in values else "" for c in columns]
         negative = any((v or 0) < 0 for v in values.values())
-        table.add_row(*(str(k) for k in key[:-1]), name, *shown,
-                      style="red" if negative else None)
+        table.add_row(*(str(k) for k in key[:-1]), name, *shown, style="red" if negative else None)
     out.print(table)
     totals = Table(t("cli.category"), t("cli.value"), title=t("cli.totals-title"))
     for cat, value in sorted(result.by_category().items()):
