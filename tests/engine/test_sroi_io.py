@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 
 from gachi.engine.sroi import compute
-from gachi.engine.sroi_io import load_value_map, parse_money, parse_percent, parse_start
+from gachi.engine.sroi_fields import parse_money, parse_percent, parse_start
+from gachi.engine.sroi_io import load_value_map
 from gachi.errors import InvalidInput, Issue
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "sroi"

@@ -18,9 +18,6 @@ Every problem found is collected and raised together as one `InvalidInput`.
 from __future__ import annotations
 
 import contextlib
-import math
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,211 +25,25 @@ from typing import Any
 import yaml
 
 from gachi.engine.sroi import FRACTIONS, GREEN_BOOK_RATE, Outcome, ValueMap
+from gachi.engine.sroi_fields import (
+    ALIASES,
+    EITHER,
+    FIELDS,
+    SETTING_ALIASES,
+    SETTING_FIELDS,
+    SETTINGS,
+    SKIP,
+    Field,
+    fraction_and_text,
+    norm_heading,
+    parse_currency,
+)
 from gachi.errors import InvalidInput, Issue, Location
 from gachi.kernel.files import Table, read_table, read_text
-from gachi.kernel.money import KOREAN_UNITS
 from gachi.kernel.units import CURRENCIES
-
-# --- cell parsers: each returns the value or raises ValueError --------------------------------
-
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_SCALES = {u.removesuffix("원"): float(v) for u, v in KOREAN_UNITS.items() if u != "원"}
-_MONEY_PART = re.compile(
-    r"(\d+(?:\.\d+)?)(" + "|".join(sorted(_SCALES, key=len, reverse=True)) + r")?"
-)
-_TRUE = {"true", "yes", "y", "1", "예", "네", "참"}
-_FALSE = {"false", "no", "n", "0", "아니오", "아니요", "거짓"}
-
-
-def parse_number(value: object) -> float:
-    """A number from a cell: numbers as they are, text with optional thousands separators."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
-        text = re.sub(r"[\s,]", "", value)
-        if _NUMBER.fullmatch(text):
-            return float(text)
-    raise ValueError(value)
-
-
-def parse_money(value: object) -> float:
-    """An amount: ``1200000``, ``1,200,000원``, ``₩1,200,000``, ``120만원``, ``1억 2,000만원``."""
-    if not isinstance(value, str):
-        return parse_number(value)
-    text = re.sub(r"[\s,]", "", value)
-    sign = -1.0 if text.startswith(("-", "−")) else 1.0
-    text = text.lstrip("+-−").removeprefix("₩").removesuffix("원").removesuffix("KRW")
-    if _NUMBER.fullmatch(text):
-        return sign * float(text)
-    pos, total, previous = 0, 0.0, math.inf
-    while pos < len(text):
-        part = _MONEY_PART.match(text, pos)
-        if part is None or part.end() == pos:
-            raise ValueError(value)
-        scale = _SCALES[part[2]] if part[2] else 1.0
-        if scale >= previous:  # units must shrink left to right: 1억 2000만, not 2000만 1억
-            raise ValueError(value)
-        total, previous, pos = total + float(part[1]) * scale, scale, part.end()
-    if pos == 0:
-        raise ValueError(value)
-    return sign * total
-
-
-def _fraction(value: object) -> tuple[float, str]:
-    """The fraction and how it was written: 'percent', 'bare-percent', 'bare-fraction', 'zero'."""
-    if isinstance(value, str) and value.strip().endswith("%"):
-        return parse_number(value.strip()[:-1]) / 100.0, "percent"
-    number = parse_number(value)
-    if abs(number) > 1.0:
-        return number / 100.0, "bare-percent"
-    return number, "zero" if number == 0 else "bare-fraction"
-
-
-def parse_percent(value: object) -> float:
-    """A fraction from ``25%``, ``25`` or ``0.25`` (all 0.25); see the module docstring."""
-    return _fraction(value)[0]
-
-
-def parse_years(value: object) -> float:
-    """A number of years: ``3``, ``3년``, ``3 years``."""
-    if isinstance(value, str):
-        value = re.sub(r"(년|years?|yrs?)$", "", value.strip(), flags=re.IGNORECASE)
-    return parse_number(value)
-
-
-_DURING = {"during", "duringactivity", "활동중", "사업중"}
-_AFTER = {"after", "afteractivity", "활동후", "사업후"}
-
-
-def parse_start(value: object) -> float:
-    """Years of delay before an outcome starts; the Guide's 'during'/'after' activity are 0/1."""
-    if isinstance(value, str):
-        key = _norm(value)
-        if key in _DURING:
-            return 0.0
-        if key in _AFTER:
-            return 1.0
-    return parse_years(value)
-
-
-def parse_bool(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().casefold()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ValueError(value)
-
-
-def parse_currency(value: object) -> str:
-    text = str(value).strip()
-    if text.casefold() in ("원", "won", "₩", "krw"):
-        return "KRW"
-    if not text:
-        raise ValueError(value)
-    return text.upper()
-
-
-def parse_text(value: object) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ValueError(value)
-    return str(value).strip()
-
-
-# --- what each field is called and how it is read ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Field:
-    name: str
-    parse: Callable[[object], Any]
-    error: str
-    placeholder: Any
-    required: bool = False
-
-    @property
-    def headings(self) -> tuple[str, ...]:
-        return tuple(h.strip() for h in HEADINGS[self.name].split("|"))
-
-
-FIELDS: tuple[_Field, ...] = (
-    _Field("stakeholder", parse_text, "sroi.not-text", "?", required=True),
-    _Field("outcome", parse_text, "sroi.not-text", "?", required=True),
-    _Field("indicator", parse_text, "sroi.not-text", None),
-    _Field("quantity", parse_number, "sroi.not-number", 0.0, required=True),
-    _Field("proxy", parse_money, "sroi.not-money", 0.0, required=True),
-    _Field("proxy_description", parse_text, "sroi.not-text", None),
-    _Field("proxy_source", parse_text, "sroi.not-text", None),
-    _Field("currency", parse_currency, "sroi.not-text", "KRW"),
-    _Field("deadweight", parse_percent, "sroi.not-percent", 0.0),
-    _Field("displacement", parse_percent, "sroi.not-percent", 0.0),
-    _Field("attribution", parse_percent, "sroi.not-percent", 0.0),
-    _Field("drop_off", parse_percent, "sroi.not-percent", 0.0),
-    _Field("duration", parse_years, "sroi.not-years", 1),
-    _Field("outcome_start", parse_start, "sroi.not-start", 0),
-)
-
-# Accepted headings (and YAML keys) per field; the first English and the first Korean one are
-# shown in messages. Case, spaces, "%" and anything in brackets are ignored when matching.
-HEADINGS: dict[str, str] = {
-    "stakeholder": "Stakeholders | 이해관계자 | stakeholder",
-    "outcome": "Outcome | 성과 | outcomes | the outcome | the outcomes | description"
-    " | outcome description | 결과 | 성과 내용 | 성과 설명",
-    "indicator": "Indicator | 지표 | indicators | 성과 지표",
-    "quantity": "Quantity | 수량",
-    "proxy": "Value | 단가 | proxy value | value per unit | unit value | financial proxy value"
-    " | 화폐 가치 | 대리변수 값",
-    "proxy_description": "Proxy description | 대리변수 설명 | financial proxy description",
-    "proxy_source": "Source | 출처 | proxy source | 근거",
-    "currency": "Currency | 통화",
-    "deadweight": "Deadweight % | 자중손실 | 사중손실 | 사중효과",
-    "displacement": "Displacement % | 대체효과 | 전치효과",
-    "attribution": "Attribution % | 기여도 | 귀속 | 귀속률",
-    "drop_off": "Drop off % | 감소율 | drop-off | 하락률 | 감쇠율",
-    "duration": "Duration | 지속기간 | 기간",
-    "outcome_start": "Outcome start | 시작연도 | outcomes start | start | 시작 연도 | 시작년도"
-    " | 성과 시작",
-}
-# "Financial proxy" names the proxy's amount, unless a Value column holds the amount: then it
-# describes the proxy (the Guide's value map has both columns).
-_EITHER_PROXY = (
-    "financial proxy | proxy | 화폐화 대리변수 | 대리변수 | 대리지표 | 재무적 프록시 | 프록시"
-)
-# Columns of the Guide's value map that this reader does not need.
-_IGNORED = "impact | inputs | outputs | notes | note | comments | 비고 | 메모 | 산출물 | 투입물"
-
-_SETTINGS: dict[str, tuple[str, ...]] = {
-    "name": ("name", "이름", "사업명"),
-    "currency": ("currency", "통화"),
-    "investment": ("investment", "inputs", "total inputs", "투자액", "투입액", "총 투입액"),
-    "discount_rate": ("discount rate", "할인율"),
-    "discount_first_year": ("discount first year", "첫해 할인", "1년차 할인"),
-}
-_SETTING_FIELDS = {
-    "currency": _Field("currency", parse_currency, "sroi.not-text", None),
-    "investment": _Field("investment", parse_money, "sroi.not-money", None),
-    "discount_rate": _Field("discount_rate", parse_percent, "sroi.not-percent", None),
-    "discount_first_year": _Field("discount_first_year", parse_bool, "sroi.not-bool", None),
-    "name": _Field("name", parse_text, "sroi.not-text", None),
-}
-
 
 _SETTINGS_SHEETS = ("settings", "설정")
 _FORMATS = (".yaml", ".yml", ".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
-
-
-def _norm(heading: str) -> str:
-    """Case, spaces, punctuation and anything in brackets do not matter in a heading."""
-    text = re.sub(r"[(\[（].*?[)\]）]", "", heading.casefold())
-    return re.sub(r"[\s_\-%.:/£₩$€¥]", "", text)
-
-
-_ALIASES = {_norm(h): f.name for f in FIELDS for h in (f.name, *f.headings)}
-_EITHER = {_norm(h) for h in _EITHER_PROXY.split("|")}
-_SKIP = {_norm(h) for h in _IGNORED.split("|")}
-_SETTING_ALIASES = {_norm(h): k for k, hs in _SETTINGS.items() for h in (k, *hs)}
 
 
 @dataclass
@@ -290,7 +101,7 @@ def _assemble(meta: _Map, rows: list[_Row], issues: list[Issue], file: Location)
     places: dict[str, Location] = {"outcomes": file, "name": file}
     currency = "KRW"
     if meta.currency is not None:
-        currency = _parse(_SETTING_FIELDS["currency"], *meta.currency, issues) or "KRW"
+        currency = _parse(SETTING_FIELDS["currency"], *meta.currency, issues) or "KRW"
         places["currency"] = meta.currency[1]
     else:
         stated = {str(r.cells["currency"][0]) for r in rows if _given(r.cells.get("currency"))}
@@ -302,17 +113,17 @@ def _assemble(meta: _Map, rows: list[_Row], issues: list[Issue], file: Location)
     amounts: list[float] = []
     for i, (value, where) in enumerate(meta.investment):
         places[f"investment[{i}]"] = where
-        amounts.append(_parse(_SETTING_FIELDS["investment"], value, where, issues) or 0.0)
+        amounts.append(_parse(SETTING_FIELDS["investment"], value, where, issues) or 0.0)
     if not meta.investment:
         issues.append(Issue("sroi.no-investment", {}, file))
     rate, first = GREEN_BOOK_RATE, True
     if meta.discount_rate is not None:
         places["discount_rate"] = meta.discount_rate[1]
-        rate = _parse(_SETTING_FIELDS["discount_rate"], *meta.discount_rate, issues)
+        rate = _parse(SETTING_FIELDS["discount_rate"], *meta.discount_rate, issues)
         rate = GREEN_BOOK_RATE if rate is None else rate
     if meta.discount_first_year is not None:
         places["discount_first_year"] = meta.discount_first_year[1]
-        flag = _parse(_SETTING_FIELDS["discount_first_year"], *meta.discount_first_year, issues)
+        flag = _parse(SETTING_FIELDS["discount_first_year"], *meta.discount_first_year, issues)
         first = True if flag is None else flag
     if rows and not outcomes:
         # Every row had problems (already reported); a stand-in lets the map-level checks run.
@@ -346,7 +157,7 @@ def _given(cell: tuple[Any, Location] | None) -> bool:
     return cell is not None and cell[0] is not None and str(cell[0]).strip() != ""
 
 
-def _parse(spec: _Field, value: Any, where: Location, issues: list[Issue]) -> Any:
+def _parse(spec: Field, value: Any, where: Location, issues: list[Issue]) -> Any:
     """The parsed value, or None after recording why it could not be read."""
     try:
         return spec.parse(value)
@@ -411,7 +222,7 @@ def _ambiguous_percents(rows: list[_Row], issues: list[Issue]) -> set[tuple[int,
                 continue
             assert cell is not None
             try:
-                number, kind = _fraction(cell[0])
+                number, kind = fraction_and_text(cell[0])
             except ValueError:
                 continue
             if kind == "bare-percent" and example is None:
@@ -445,7 +256,7 @@ def _from_table(path: Path, sheet: str | None, issues: list[Issue]) -> tuple[_Ma
     meta = _Map(name=path.stem)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         names = _sheet_names(path)
-        settings = next((n for n in names if _norm(n) in _SETTINGS_SHEETS), None)
+        settings = next((n for n in names if norm_heading(n) in _SETTINGS_SHEETS), None)
         if sheet is None and table.sheet == settings:
             others = [n for n in names if n != settings]
             if others:
@@ -479,11 +290,11 @@ def _read_settings(table: Table, meta: _Map, issues: list[Issue]) -> None:
     for line, cells in ((_header_line(table), table.headers), *table.rows):
         key_text = "" if cells[0] is None else str(cells[0]).strip()
         value = cells[1] if len(cells) > 1 else None
-        key = _SETTING_ALIASES.get(_norm(key_text))
+        key = SETTING_ALIASES.get(norm_heading(key_text))
         where = replace(table.where(line, 1), field=key_text)
         if key is None:
-            if _norm(key_text) not in ("key", "항목", "설정") and key_text:
-                known = ", ".join(f"{k}/{_korean(hs)}" for k, hs in _SETTINGS.items())
+            if norm_heading(key_text) not in ("key", "항목", "설정") and key_text:
+                known = ", ".join(f"{k}/{_korean(hs)}" for k, hs in SETTINGS.items())
                 issues.append(
                     Issue(
                         "sroi.unknown-key", {"key": key_text, "known": known}, replace(where, col=1)
@@ -502,7 +313,7 @@ def _read_settings(table: Table, meta: _Map, issues: list[Issue]) -> None:
 
 def _set_meta(meta: _Map, key: str, value: Any, where: Location, issues: list[Issue]) -> None:
     if key == "name":
-        name = _parse(_SETTING_FIELDS["name"], value, where, issues)
+        name = _parse(SETTING_FIELDS["name"], value, where, issues)
         if name:
             meta.name = name
     else:  # currency, discount_rate, discount_first_year: read once everything is gathered
@@ -535,13 +346,13 @@ def _columns(table: Table) -> dict[str, int]:
     sources: list[int] = []
     either: list[int] = []
     for i, heading in enumerate(table.headers):
-        key = _norm(heading)
-        if not key or heading.startswith("#") or key in _SKIP:
+        key = norm_heading(heading)
+        if not key or heading.startswith("#") or key in SKIP:
             continue
-        if key in _EITHER:
+        if key in EITHER:
             either.append(i)
             continue
-        name = _ALIASES.get(key)
+        name = ALIASES.get(key)
         if name is None:
             unknown.append(heading)
         elif name == "proxy_source":
@@ -572,7 +383,7 @@ def _columns(table: Table) -> dict[str, int]:
     return found
 
 
-def _shown(spec: _Field) -> str:
+def _shown(spec: Field) -> str:
     shown = f"{spec.headings[0]}/{_korean(spec.headings)}"
     return f"{shown} (Financial proxy/화폐화 대리변수)" if spec.name == "proxy" else shown
 
@@ -657,12 +468,12 @@ def _from_yaml(path: Path, issues: list[Issue]) -> tuple[_Map, list[_Row]]:
 def _yaml_map(doc: _Yaml, root: yaml.MappingNode, issues: list[Issue]) -> tuple[_Map, list[_Row]]:
     meta = _Map(name=Path(doc.file).stem)
     rows: list[_Row] = []
-    known = ", ".join((*_SETTINGS, "outcomes"))
+    known = ", ".join((*SETTINGS, "outcomes"))
     for key, key_node, node in doc.pairs(root, issues):
         name = (
             "outcomes"
-            if _norm(key) in ("outcomes", "성과목록")
-            else _SETTING_ALIASES.get(_norm(key))
+            if norm_heading(key) in ("outcomes", "성과목록")
+            else SETTING_ALIASES.get(norm_heading(key))
         )
         if name is None:
             issues.append(Issue("sroi.unknown-key", {"key": key, "known": known}, doc.at(key_node)))
@@ -692,7 +503,7 @@ def _yaml_investment(
                     (
                         v
                         for k, _, v in doc.pairs(item, issues)
-                        if _norm(k) in ("amount", "금액", "value")
+                        if norm_heading(k) in ("amount", "금액", "value")
                     ),
                     None,
                 )
@@ -719,14 +530,15 @@ def _yaml_outcomes(doc: _Yaml, node: yaml.Node, issues: list[Issue]) -> list[_Ro
         row = _Row(doc.at(item))
         pairs = doc.pairs(item, issues)
         amount_given = any(
-            _norm(k) not in _EITHER and _ALIASES.get(_norm(k)) == "proxy" for k, _, _ in pairs
+            norm_heading(k) not in EITHER and ALIASES.get(norm_heading(k)) == "proxy"
+            for k, _, _ in pairs
         )
         for key, key_node, value_node in pairs:
-            norm = _norm(key)
-            if norm in _EITHER:
+            norm = norm_heading(key)
+            if norm in EITHER:
                 name: str | None = "proxy_description" if amount_given else "proxy"
             else:
-                name = _ALIASES.get(norm)
+                name = ALIASES.get(norm)
             if name is None:
                 issues.append(
                     Issue("sroi.unknown-key", {"key": key, "known": known}, doc.at(key_node))
