@@ -216,6 +216,9 @@ def _check_indicator(
         unit = _unit(proxy.unit, where, issues)
         if unit is None:
             continue
+        converted = unit.with_currency(currency)
+        # Known to the formula even if it fails below, so one bad proxy is not also "unknown".
+        symbols[proxy.name] = Symbol("proxy", converted)
         if unit.currency != proxy.currency:
             issues.append(
                 Issue(
@@ -241,9 +244,7 @@ def _check_indicator(
                 Issue(ex.first.code, ex.first.params, pos.at(("proxies", i, "base_year")))
             )
             continue
-        converted = unit.with_currency(currency)
         proxies[proxy.name] = ResolvedProxy(proxy, converted, rebased)
-        symbols[proxy.name] = Symbol("proxy", converted)
         _check_uncertainty(proxy, pos, i, issues)
 
     for other_id, (other, _, _) in specs.items():

@@ -110,9 +110,7 @@ def _read(
         frame = source
         con.register("raw_frame", frame)
         _create_raw(con, "raw_frame")
-        digest = hashlib.sha256(
-            repr(frame.shape).encode() + frame.columns.to_series().to_string().encode()
-        ).hexdigest()
+        digest = _frame_digest(frame)
         return (
             "raw",
             DataInfo("<DataFrame>", digest, len(frame), tuple(map(str, frame.columns))),
@@ -170,9 +168,14 @@ def _read(
         typed, offset = False, 2
     else:
         raise InvalidInput("file.unknown-format", where=Location(str(path)), suffix=suffix or "-")
-    count = con.execute(
-        exp.select(exp.Count(this=exp.Star())).from_("raw").sql("duckdb")
-    ).fetchone()
+    try:
+        # read_csv/read_parquet are lazy: a bad byte or row past the sniffed sample fails here.
+        count = con.execute(
+            exp.select(exp.Count(this=exp.Star())).from_("raw").sql("duckdb")
+        ).fetchone()
+    except duckdb.Error as ex:
+        code = "data.bad-parquet" if suffix == ".parquet" else "data.bad-csv"
+        raise InvalidInput(code, where=Location(str(path)), detail=_short(ex)) from None
     rows = int(count[0]) if count else 0
     if rows == 0:
         raise InvalidInput("file.no-rows", where=Location(str(path)))
@@ -182,6 +185,15 @@ def _read(
         if d[0] != ROW
     )
     return "raw", DataInfo(str(path), digest, rows, cols, encoding), offset, typed
+
+
+def _frame_digest(frame: Any) -> str:
+    """A content hash of a DataFrame: its column names and every row."""
+    import pandas as pd
+
+    h = hashlib.sha256("\x1f".join(map(str, frame.columns)).encode())
+    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()
 
 
 def _short(ex: Exception) -> str:
@@ -238,6 +250,14 @@ def _xlsx_frame(path: Path, sheet: str | None) -> Any:
 
 def _check_and_type(ds: Dataset, raw: str, rules: Sequence[ColumnRule], typed: bool) -> None:
     con, where_file = ds.con, ds.info.source
+    # A needed column named like the row-number column would silently read row numbers.
+    reserved = [
+        Issue("data.reserved-column", {"column": r.name}, Location(where_file))
+        for r in rules
+        if r.name.lower() == ROW
+    ]
+    if reserved:
+        raise DataError.of(reserved)
     present = set(ds.info.columns)
     missing = [r for r in rules if r.name not in present]
     issues: list[Issue] = []
@@ -271,14 +291,14 @@ def _check_and_type(ds: Dataset, raw: str, rules: Sequence[ColumnRule], typed: b
             _collect(ds, raw, rule, bad, None, "data.empty-key", issues)
             continue
         value = _as_double(col, typed)
-        if not typed:
-            text = exp.Trim(this=col.copy())
-            not_number = exp.and_(
-                exp.Not(this=exp.Is(this=col.copy(), expression=exp.Null())),
-                exp.NEQ(this=text.copy(), expression=exp.Literal.string("")),
-                exp.Is(this=value.copy(), expression=exp.Null()),
-            )
-            _collect(ds, raw, rule, not_number, col, "data.not-a-number", issues)
+        # A typed source (DataFrame, Parquet) can still hold text in a number column.
+        text = exp.Trim(this=exp.Cast(this=col.copy(), to=_VARCHAR.copy()))
+        not_number = exp.and_(
+            exp.Not(this=exp.Is(this=col.copy(), expression=exp.Null())),
+            exp.NEQ(this=text.copy(), expression=exp.Literal.string("")),
+            exp.Is(this=value.copy(), expression=exp.Null()),
+        )
+        _collect(ds, raw, rule, not_number, col, "data.not-a-number", issues)
         not_finite = exp.Not(this=exp.func("isfinite", value.copy()))
         too_big = exp.or_(
             not_finite,
@@ -310,7 +330,7 @@ def _check_and_type(ds: Dataset, raw: str, rules: Sequence[ColumnRule], typed: b
 
 def _as_double(col: exp.Expression, typed: bool) -> exp.Expression:
     if typed:
-        return exp.Cast(this=col.copy(), to=_DOUBLE.copy())
+        return exp.TryCast(this=col.copy(), to=_DOUBLE.copy())
     cleaned = exp.func(
         "replace", exp.Trim(this=col.copy()), exp.Literal.string(","), exp.Literal.string("")
     )

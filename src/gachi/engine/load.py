@@ -8,7 +8,7 @@ positions, so each issue says `file:line:col` of the field it is about.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,6 +31,7 @@ class Positions:
     lines: tuple[str, ...]
     starts: Mapping[PathKey, tuple[int, int]]
     styles: Mapping[PathKey, str | None]
+    keys: Mapping[PathKey, tuple[int, int]] = field(default_factory=dict)  # where each key is
 
     def at(self, path: PathKey, length: int = 1) -> Location:
         """The location of `path`, or of its nearest ancestor that exists in the file."""
@@ -40,6 +41,15 @@ class Positions:
         line, col = self.starts.get(key, (0, 0))
         text = self.lines[line] if line < len(self.lines) else None
         return Location(self.file, line + 1, col + 1, length, text, ".".join(map(str, path)))
+
+    def key_at(self, path: PathKey) -> Location:
+        """The location of the key that names `path` (for an unknown field, not its value)."""
+        if path not in self.keys:
+            return self.at(path, len(str(path[-1])) if path else 1)
+        line, col = self.keys[path]
+        text = self.lines[line] if line < len(self.lines) else None
+        name = ".".join(map(str, path))
+        return Location(self.file, line + 1, col + 1, len(str(path[-1])), text, name)
 
     def text_locator(self, path: PathKey, value: str) -> Callable[[Span], Location]:
         """Map offsets inside the string at `path` to places in the file."""
@@ -72,7 +82,8 @@ class Positions:
             if anchor is None:
                 return self.at(path)
             ln, idx = anchor
-            length = max(1, min(span.end, len(value)) - span.start)
+            eol = value.find("\n", span.start)  # a caret stays on its own line
+            length = max(1, min(span.end, len(value) if eol < 0 else eol) - span.start)
             return Location(
                 self.file, ln + 1, idx + c + 1, length, self.lines[ln], ".".join(map(str, path))
             )
@@ -91,6 +102,7 @@ def read_yaml(path: Path) -> tuple[Any, Positions]:
     lines = tuple(text.splitlines())
     starts: dict[PathKey, tuple[int, int]] = {}
     styles: dict[PathKey, str | None] = {}
+    keys: dict[PathKey, tuple[int, int]] = {}
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as ex:
@@ -103,8 +115,8 @@ def read_yaml(path: Path) -> tuple[Any, Positions]:
         raise _Failed(Issue("yaml.syntax", {"problem": ex.problem or str(ex)}, where)) from None
     if node is None:
         raise _Failed(Issue("yaml.empty", {}, Location(str(path))))
-    data = _build(node, (), starts, styles, str(path), lines)
-    return data, Positions(str(path), lines, starts, styles)
+    data = _build(node, (), starts, styles, str(path), lines, keys)
+    return data, Positions(str(path), lines, starts, styles, keys)
 
 
 def _build(
@@ -114,6 +126,7 @@ def _build(
     styles: dict[PathKey, str | None],
     file: str,
     lines: tuple[str, ...],
+    keys: dict[PathKey, tuple[int, int]],
 ) -> Any:
     starts[path] = (node.start_mark.line, node.start_mark.column)
     if isinstance(node, yaml.MappingNode):
@@ -145,12 +158,14 @@ def _build(
                     )
                 )
             starts[(*path, key)] = (key_node.start_mark.line, key_node.start_mark.column)
-            out[key] = _build(value_node, (*path, key), starts, styles, file, lines)
+            keys[(*path, key)] = starts[(*path, key)]
+            out[key] = _build(value_node, (*path, key), starts, styles, file, lines, keys)
             # the value's own start (for carets inside strings) overrides the key's
         return out
     if isinstance(node, yaml.SequenceNode):
         return [
-            _build(v, (*path, i), starts, styles, file, lines) for i, v in enumerate(node.value)
+            _build(v, (*path, i), starts, styles, file, lines, keys)
+            for i, v in enumerate(node.value)
         ]
     assert isinstance(node, yaml.ScalarNode)
     styles[path] = node.style
@@ -183,7 +198,7 @@ def _issues(ex: ValidationError, pos: Positions) -> Iterator[Issue]:
         if kind == "missing":
             yield Issue("spec.missing-field", {"field": field}, pos.at(loc[:-1]))
         elif kind == "extra_forbidden":
-            yield Issue("spec.unknown-field", {"field": field}, pos.at(loc, len(str(loc[-1]))))
+            yield Issue("spec.unknown-field", {"field": field}, pos.key_at(loc))
         else:
             yield Issue("spec.bad-value", {"field": field, "detail": err["msg"]}, pos.at(loc))
 
