@@ -60,13 +60,16 @@ VARIANTS = ("gachi", "sql", "pandas")
 Values = dict[tuple[str, str], dict[str, float | None]]
 
 # The same 20 indicators as benchmarks/catalog/, written the way one would by hand: constant
-# proxies and adjustments outside the SUM, per-record work inside it. DuckDB's LEAST and GREATEST
-# skip NULLs, which is also gachi's documented meaning of min, max and clip.
+# proxies and adjustments outside the SUM, per-record work inside it. gachi gives a record with a
+# missing input no value; DuckDB's LEAST and GREATEST skip NULLs, so where a missing input would
+# otherwise still give a value (capped_hours, staff_training) the record is skipped explicitly.
+# (GREATEST(NULL, 0) gives 0, which adds nothing to a sum, so the other max() need no guard.)
 HAND_SQL = """
 SELECT
     organisation,
     period,
-    SUM(LEAST(hours, persons * 2080)) * 9860                        AS capped_hours,
+    SUM(CASE WHEN hours IS NOT NULL AND persons IS NOT NULL
+             THEN LEAST(hours, persons * 2080) END) * 9860              AS capped_hours,
     SUM(GREATEST(mwh * 0.4173 - tco2e, 0)) * 250000                 AS carbon_offsets,
     SUM(hours) * 12000 * (1 - 0.1)                                  AS care_hours,
     SUM(cases) * 350000 * (1 - 0.3)                                 AS cases_resolved,
@@ -85,7 +88,8 @@ SELECT
     SUM(mwh * 0.4173 * 250000 * (1 - 0.1) - tco2e * 250000)         AS net_climate,
     SUM((krw_sales / NULLIF(hours, 0) - 20000) * hours) * 0.15      AS productivity_uplift,
     SUM(krw_sales) * 0.08 * (1 - 0.2)                               AS social_procurement,
-    SUM(GREATEST(0, LEAST(0.2 * hours + 0.5 * visits, 400))) * 15000 AS staff_training,
+    SUM(CASE WHEN hours IS NOT NULL AND visits IS NOT NULL
+             THEN GREATEST(0, LEAST(0.2 * hours + 0.5 * visits, 400)) END) * 15000 AS staff_training,
     SUM(GREATEST(hours - 2 * persons, 0)) * 9860                    AS volunteer_time
 FROM records
 GROUP BY organisation, period
@@ -102,15 +106,16 @@ INPUT_COLUMNS = ("persons", "hours", "cases", "mwh", "tco2e", "krw_sales", "visi
 def pandas_values(df: pd.DataFrame) -> pd.DataFrame:
     """Straightforward vectorised pandas: per-record values, grouped sums, then the factors.
 
-    NaN plays NULL: arithmetic propagates it, `np.fmin`/`np.fmax` skip it (like SQL LEAST and
-    GREATEST), and `sum(min_count=1)` leaves a group with no value at all as NaN.
+    NaN plays NULL: arithmetic and `np.minimum`/`np.maximum` propagate it (a record with a
+    missing input has no value), `np.fmax(x, 0)` gives 0 where only the sum matters, and
+    `sum(min_count=1)` leaves a group with no value at all as NaN.
     """
     persons, hours, cases, mwh = df["persons"], df["hours"], df["cases"], df["mwh"]
     tco2e, sales, visits, months = df["tco2e"], df["krw_sales"], df["visits"], df["months"]
     person_months = persons * months
     per_record = pd.DataFrame(
         {
-            "capped_hours": np.fmin(hours, persons * 2080) * 9860,
+            "capped_hours": np.minimum(hours, persons * 2080) * 9860,
             "carbon_offsets": np.fmax(mwh * 0.4173 - tco2e, 0) * 250000,
             "care_hours": hours * 12000,
             "cases_resolved": cases * 350000,
@@ -128,7 +133,7 @@ def pandas_values(df: pd.DataFrame) -> pd.DataFrame:
             "net_climate": mwh * 0.4173 * 250000 * 0.9 - tco2e * 250000,
             "productivity_uplift": (sales / hours.where(hours != 0) - 20000) * hours * 0.15,
             "social_procurement": sales * 0.08,
-            "staff_training": np.fmax(0, np.fmin(0.2 * hours + 0.5 * visits, 400)) * 15000,
+            "staff_training": np.maximum(0, np.minimum(0.2 * hours + 0.5 * visits, 400)) * 15000,
             "volunteer_time": np.fmax(hours - 2 * persons, 0) * 9860,
         }
     )

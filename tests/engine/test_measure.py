@@ -368,11 +368,6 @@ def test_interpreter_agrees_with_duckdb(
         assert math.isclose(got, float(want), rel_tol=1e-12, abs_tol=1e-9), (formula, values)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DuckDB ROUND works on the binary double 64.72499999…; evaluate() and the PostgreSQL "
-    "plan (CAST AS NUMERIC) round the decimal 64.725 half away from zero",
-)
 def test_round_of_a_computed_decimal_tie_agrees(duck: duckdb.DuckDBPyConnection) -> None:
     values: dict[str, float | None] = {"a": 2589.0, "b": 40.0, "c": None}
     assert evaluate(parse("round(a / b, 2)"), values) == 64.73  # 2,589 / 40 = 64.725

@@ -4,18 +4,27 @@ Semantics, documented in the README: each indicator's formula is evaluated per r
 with a missing input has no value for that indicator; values are summed per group and multiplied
 by the indicator's adjustment factor and its conversion to the report currency. A record whose
 inputs are all present but whose value is undefined (division by zero) is counted as `undefined`.
+
+The query is flat — one `GROUP BY` over the records — and keeps per-record work small: constant
+factors of a formula (proxies, numbers) are taken out of the `SUM` and multiplied once per group,
+so indicators with the same per-record core share one aggregate; the presence test is only added
+where the formula has a construct that would otherwise give a value for a missing input (`if`,
+`min`, `max`, `clip`), and `undefined` is only counted where a value can be undefined at all.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlglot import exp
 
 from gachi.engine.catalog import Catalog, Entry
+from gachi.engine.expr.nodes import Arith, Call, Name, Neg, Node, Number, children, names
 from gachi.engine.expr.to_sql import column, number, to_sql
+from gachi.kernel.units import parse_unit
 
 DEFAULT_GROUP_BY: tuple[str, ...] = ("organisation", "programme", "period")
 
@@ -27,6 +36,7 @@ class IndicatorPlan:
     spec_hash: str
     columns: tuple[str, ...]  # data columns the formula reads (dependencies included)
     factor: float  # adjustments × conversion to the report currency
+    can_be_undefined: bool  # has a division or a power somewhere (dependencies included)
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,8 @@ class Plan:
     catalog: Catalog
     indicators: tuple[IndicatorPlan, ...]
     group_by: tuple[str, ...]
+    # generated SQL per (table, dialect); the plan is immutable, so is its SQL
+    _sql: dict[tuple[str, str], str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -47,67 +59,145 @@ class Plan:
         return h.hexdigest()
 
     def query(self, table: str, *, dialect: str = "duckdb") -> exp.Select:
-        """The grouped query over `table` (a quoted identifier) as a sqlglot tree."""
-        inner = exp.select(*(column(g) for g in self.group_by)).from_(
-            exp.to_table(table, quoted=True) if "." not in table else exp.to_table(table)
+        """The grouped query over `table` as a sqlglot tree: per indicator, its value, the
+        number of records that have one, and the number whose value is undefined."""
+        query = exp.select(*(column(g) for g in self.group_by)).from_(
+            exp.table_(exp.to_identifier(table, quoted=True))
         )
         for p in self.indicators:
             entry = self.catalog.entries[p.id]
-            value = record_value(self.catalog, entry, dialect)
-            present = (
-                exp.and_(
-                    *(
-                        exp.Not(this=exp.Is(this=column(c), expression=exp.Null()))
-                        for c in p.columns
+            scalar, core = split_constant(self.catalog, entry, dialect)
+            undefined: exp.Expression = exp.Literal.number(0)
+            if p.can_be_undefined:
+                flag = (
+                    exp.Case()
+                    .when(
+                        exp.and_(
+                            _present(p.columns), exp.Is(this=core.copy(), expression=exp.Null())
+                        ),
+                        exp.Literal.number(1),
                     )
+                    .else_(exp.Literal.number(0))
                 )
-                if p.columns
-                else exp.true()
-            )
-            inner = inner.select(
-                exp.alias_(value, f"v__{p.id}", quoted=True),
-                exp.alias_(present, f"p__{p.id}", quoted=True),
-                copy=False,
-            )
-        outer = exp.select(*(column(g) for g in self.group_by)).from_(
-            exp.alias_(exp.Subquery(this=inner), "records", quoted=True)
-        )
-        for p in self.indicators:
-            v = column(f"v__{p.id}")
-            undefined = (
-                exp.Case()
-                .when(
-                    exp.and_(column(f"p__{p.id}"), exp.Is(this=v.copy(), expression=exp.Null())),
-                    exp.Literal.number(1),
-                )
-                .else_(exp.Literal.number(0))
-            )
-            outer = outer.select(
+                undefined = exp.Sum(this=flag)
+            query = query.select(
                 exp.alias_(
-                    exp.Mul(this=exp.Sum(this=v), expression=number(p.factor)),
+                    exp.Mul(this=exp.Sum(this=core), expression=number(scalar * p.factor)),
                     f"value__{p.id}",
                     quoted=True,
                 ),
-                exp.alias_(exp.Count(this=v.copy()), f"records__{p.id}", quoted=True),
-                exp.alias_(exp.Sum(this=undefined), f"undefined__{p.id}", quoted=True),
+                exp.alias_(exp.Count(this=core.copy()), f"records__{p.id}", quoted=True),
+                exp.alias_(undefined, f"undefined__{p.id}", quoted=True),
                 copy=False,
             )
         if self.group_by:
             keys = [column(g) for g in self.group_by]
-            outer = outer.group_by(*keys, copy=False).order_by(
+            query = query.group_by(*keys, copy=False).order_by(
                 *[k.copy() for k in keys], copy=False
             )
-        return outer
+        return query
 
     def sql(self, table: str, *, dialect: str = "duckdb") -> str:
-        return self.query(table, dialect=dialect).sql(dialect=dialect)
+        key = (table, dialect)
+        if key not in self._sql:
+            self._sql[key] = self.query(table, dialect=dialect).sql(dialect=dialect)
+        return self._sql[key]
+
+
+def _present(columns: Sequence[str]) -> exp.Expression:
+    if not columns:
+        return exp.true()
+    return exp.and_(  # type: ignore[return-value]
+        *(exp.Not(this=exp.Is(this=column(c), expression=exp.Null())) for c in columns)
+    )
+
+
+_NULL_SKIPPING = frozenset({"if", "min", "max", "clip"})
+
+
+def _walk(node: Node) -> Iterable[Node]:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(children(n))
+
+
+def _skips_nulls(catalog: Catalog, entry: Entry) -> bool:
+    """Whether the formula could give a value although one of its inputs is missing."""
+    return any(isinstance(n, Call) and n.func in _NULL_SKIPPING for n in _walk(entry.formula))
+
+
+def _can_be_undefined(catalog: Catalog, entry: Entry) -> bool:
+    if any(isinstance(n, Arith) and n.op in ("/", "^") for n in _walk(entry.formula)):
+        return True
+    return any(_can_be_undefined(catalog, catalog.entries[d]) for d in entry.depends_on)
+
+
+def split_constant(catalog: Catalog, entry: Entry, dialect: str) -> tuple[float, exp.Expression]:
+    """(scalar, per-record core) with value = scalar × core, the scalar taken from the formula's
+    top-level product of proxies and numbers (a zero divisor stays in the core: it is undefined)."""
+    factors: list[tuple[Node, bool]] = []  # (node, divides)
+
+    def flatten(node: Node, divides: bool) -> None:
+        if isinstance(node, Arith) and node.op == "*":
+            flatten(node.left, divides)
+            flatten(node.right, divides)
+        elif isinstance(node, Arith) and node.op == "/":
+            flatten(node.left, divides)
+            flatten(node.right, not divides)
+        else:
+            factors.append((node, divides))
+
+    flatten(entry.formula, False)
+    scalar = 1.0
+    kept: list[tuple[Node, bool]] = []
+    for node, divides in factors:
+        value = _constant(entry, node)
+        if value is None or (divides and value == 0) or not math.isfinite(value):
+            kept.append((node, divides))
+        else:
+            scalar = scalar / value if divides else scalar * value
+    if not kept or all(divides for _, divides in kept) or not math.isfinite(scalar):
+        return 1.0, record_value(catalog, entry, dialect)
+    core = _rebuild(kept)
+    return scalar, _guarded(catalog, entry, core, dialect)
+
+
+def _constant(entry: Entry, node: Node) -> float | None:
+    if isinstance(node, Number):
+        return node.value * (parse_unit(node.unit).scale if node.unit else 1.0)
+    if isinstance(node, Name) and node.id in entry.proxies:
+        return entry.proxies[node.id].value
+    if isinstance(node, Neg):
+        inner = _constant(entry, node.operand)
+        return None if inner is None else -inner
+    return None
+
+
+def _rebuild(kept: list[tuple[Node, bool]]) -> Node:
+    # Multiply the kept factors in their order; divisors divide the running product.
+    first = next(i for i, (_, divides) in enumerate(kept) if not divides)
+    node = kept[first][0]
+    for i, (factor, divides) in enumerate(kept):
+        if i == first:
+            continue
+        node = Arith("/" if divides else "*", node, factor, node.span)
+    return node
+
+
+def _guarded(catalog: Catalog, entry: Entry, node: Node, dialect: str) -> exp.Expression:
+    value = to_sql(node, lambda name: name_value(catalog, entry, name, dialect), dialect=dialect)
+    if not _skips_nulls(catalog, entry):
+        return value
+    columns = columns_of(catalog, entry)
+    return exp.Case().when(_present(columns), value)
 
 
 def record_value(catalog: Catalog, entry: Entry, dialect: str) -> exp.Expression:
-    """The per-record value of `entry` in its own currency, before adjustments."""
-    return to_sql(
-        entry.formula, lambda name: name_value(catalog, entry, name, dialect), dialect=dialect
-    )
+    """The per-record value of `entry` in its own currency, before adjustments; no value (NULL)
+    when any input it reads is missing."""
+    return _guarded(catalog, entry, entry.formula, dialect)
 
 
 def name_value(catalog: Catalog, entry: Entry, name: str, dialect: str) -> exp.Expression:
@@ -149,8 +239,6 @@ def columns_of(catalog: Catalog, entry: Entry) -> tuple[str, ...]:
 
 
 def _names(entry: Entry) -> set[str]:
-    from gachi.engine.expr.nodes import names
-
     return {n.id for n in names(entry.formula)}
 
 
@@ -174,6 +262,7 @@ def compile_plan(
                 entry.spec.spec_hash(),
                 columns_of(catalog, entry),
                 factor,
+                _can_be_undefined(catalog, entry),
             )
         )
     return Plan(catalog, tuple(plans), tuple(group_by))

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gachi.engine.catalog import Catalog, Entry
 from gachi.engine.data import DataInfo
 from gachi.engine.expr.nodes import to_text
 
 
-@dataclass(frozen=True)
-class ResultRow:
+class ResultRow(NamedTuple):
+    """One indicator's value for one group (a named tuple: a run makes many of them)."""
+
     group: tuple[str | None, ...]
     indicator: str
     value: float | None  # None: no record had a value

@@ -41,21 +41,26 @@ def assemble(plan: Plan, rows: Sequence[Sequence[Any]], info: Any, *, backend: s
     """Turn the grouped query's rows into a `Result` (shared by every SQL backend)."""
     catalog: Catalog = plan.catalog
     k = len(plan.group_by)
+    ids = [p.id for p in plan.indicators]
     out: list[ResultRow] = []
+    append = out.append
     bad: list[Issue] = []
+    isfinite = math.isfinite
     for row in rows:
         group = tuple(None if v is None else str(v) for v in row[:k])
-        for i, p in enumerate(plan.indicators):
-            value, records, undefined = row[k + 3 * i : k + 3 * i + 3]
-            value = None if value is None else float(value)
-            if value is not None and not math.isfinite(value):
-                bad.append(
-                    Issue(
-                        "data.result-not-finite",
-                        {"indicator": p.id, "group": " / ".join(map(str, group))},
+        cells = row[k:]
+        for i, ident in enumerate(ids):
+            value, records, undefined = cells[3 * i], cells[3 * i + 1], cells[3 * i + 2]
+            if value is not None:
+                value = float(value)
+                if not isfinite(value):
+                    bad.append(
+                        Issue(
+                            "data.result-not-finite",
+                            {"indicator": ident, "group": " / ".join(map(str, group))},
+                        )
                     )
-                )
-            out.append(ResultRow(group, p.id, value, int(records or 0), int(undefined or 0)))
+            append(ResultRow(group, ident, value, int(records or 0), int(undefined or 0)))
     if bad:
         raise DataError.of(bad)
     lineage = {p.id: lineage_of(catalog, catalog.entries[p.id], p.factor) for p in plan.indicators}

@@ -107,9 +107,15 @@ def _digits(args: tuple[Node, ...]) -> int:
 
 
 def _round(value: exp.Expression, digits: int, dialect: str) -> exp.Expression:
+    """Round the decimal a person sees (64.725), not the binary double (64.72499…), half away
+    from zero — the same on every backend and in `evaluate`."""
     places = exp.Literal.number(digits)
     if dialect == "postgres":
-        # PostgreSQL rounds only NUMERIC to a number of places; half away from zero, like DuckDB.
+        # PostgreSQL NUMERIC has arbitrary precision and takes the double's shortest decimal.
         as_numeric = exp.Cast(this=value, to=exp.DataType.build("decimal"))
         return exp.Cast(this=exp.Round(this=as_numeric, decimals=places), to=_DOUBLE.copy())
-    return exp.Round(this=value, decimals=places)
+    # DuckDB DECIMAL holds 38 digits: round through it below 1e20, where decimals still matter.
+    as_decimal = exp.Cast(this=value.copy(), to=exp.DataType.build("decimal(38, 12)"))
+    exact = exp.Cast(this=exp.Round(this=as_decimal, decimals=places), to=_DOUBLE.copy())
+    small = exp.LT(this=exp.Abs(this=value.copy()), expression=number(1e20))
+    return exp.Case().when(small, exact).else_(exp.Round(this=value, decimals=places.copy()))
