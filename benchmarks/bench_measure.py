@@ -89,7 +89,8 @@ SELECT
     SUM((krw_sales / NULLIF(hours, 0) - 20000) * hours) * 0.15      AS productivity_uplift,
     SUM(krw_sales) * 0.08 * (1 - 0.2)                               AS social_procurement,
     SUM(CASE WHEN hours IS NOT NULL AND visits IS NOT NULL
-             THEN GREATEST(0, LEAST(0.2 * hours + 0.5 * visits, 400)) END) * 15000 AS staff_training,
+             THEN GREATEST(0, LEAST(0.2 * hours + 0.5 * visits, 400)) END)
+        * 15000                                                     AS staff_training,
     SUM(GREATEST(hours - 2 * persons, 0)) * 9860                    AS volunteer_time
 FROM records
 GROUP BY organisation, period

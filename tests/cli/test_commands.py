@@ -114,7 +114,7 @@ def test_errors_are_one_clear_line_without_traceback(
     assert run(["measure", "-c", CATALOG, "-d", str(bad), "-i", "voice_phishing_prevented"]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err
-    assert f"{bad}:2: data.not-a-number" in err and "'many'" in err
+    assert f"{bad}:2:4: data.not-a-number" in err and "'many'" in err
 
     assert run(["measure", "-c", str(tmp_path / "nope"), "-d", DATA]) == 1
     assert "catalog.not-a-folder" in capsys.readouterr().err

@@ -118,13 +118,18 @@ def test_power_allowed(text: str, unit: str) -> None:
         ("people ^ 2.5", 10),  # a unit to a fractional power
         ("people ^ ratio", 10),  # ... or to a power not known when checking
         ("people ^ 13", 10),  # ... or beyond the limit of 12
-        ("people ^ 2 [month]", 10),  # an exponent with a unit
     ],
 )
 def test_power_refused(text: str, col: int) -> None:
     (issue,) = run(text).issues
     assert (issue.code, issue.where.col) == ("formula.unit-power", col)  # type: ignore[union-attr]
     assert issue.params == {"unit": "person"}
+
+
+@pytest.mark.parametrize("text", ["people ^ 2 [month]", "ratio ^ people", "2 ^ money"])
+def test_an_exponent_has_no_unit(text: str) -> None:
+    (issue,) = run(text).issues
+    assert issue.code == "formula.exponent-unit"
 
 
 def test_if_needs_a_condition_and_matching_branches() -> None:

@@ -16,6 +16,7 @@ from gachi.engine.plan import Plan, compile_plan
 from gachi.engine.result import Result
 from gachi.engine.run import data_rules, measure
 from gachi.errors import DataError, InvalidInput, Issue
+from gachi.kernel.files import sniff_encoding
 
 INDICATOR = """\
 id: call_value
@@ -273,7 +274,19 @@ def test_bad_bytes_in_utf8_past_the_sample_are_a_clear_error(plan: Plan, tmp_pat
     path.write_bytes(body.encode() + b"\xff\xfe,s,1,0\n")
     with pytest.raises(InvalidInput) as caught:
         open_dataset(path, data_rules(plan))
-    assert caught.value.first.code == "data.bad-csv"
+    # the head is Korean UTF-8, so the file is damaged UTF-8, reported at its line
+    assert caught.value.first.code == "file.encoding-at"
+    assert caught.value.first.where is not None and caught.value.first.where.line == 9002
+
+
+def test_ascii_head_and_cp949_further_down_is_read_as_cp949(tmp_path: Path) -> None:
+    # 100 KB of ASCII first (beyond the 64 KB sample), then a Korean organisation in CP949
+    rows = "".join(f"r{i},s,1,0\n" for i in range(12000)).encode("ascii")
+    path = tmp_path / "d.csv"
+    path.write_bytes(b"org,prog,calls,refunds\n" + rows + "가치,s,2,0\n".encode("cp949"))
+    assert sniff_encoding(path) == "cp949"
+    path.write_bytes(b"org,prog,calls,refunds\n" + rows + "가치,s,2,0\n".encode())
+    assert sniff_encoding(path) == "utf-8"
 
 
 def test_xlsx_row_numbers_are_the_sheets(plan: Plan, tmp_path: Path) -> None:

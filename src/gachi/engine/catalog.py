@@ -201,9 +201,10 @@ def _check_indicator(
     input_units: dict[str, Unit] = {}
     for i, inp in enumerate(spec.inputs):
         unit = _unit(inp.unit, pos.at(("inputs", i, "unit")), issues)
+        # A name with a broken unit is still known, so it is not also reported as unknown.
+        symbols[inp.name] = Symbol("input", unit)
         if unit is not None:
             input_units[inp.name] = unit
-            symbols[inp.name] = Symbol("input", unit)
 
     proxies: dict[str, ResolvedProxy] = {}
     for i, proxy in enumerate(spec.proxies):
@@ -215,6 +216,7 @@ def _check_indicator(
             continue
         unit = _unit(proxy.unit, where, issues)
         if unit is None:
+            symbols[proxy.name] = Symbol("proxy", None)
             continue
         converted = unit.with_currency(currency)
         # Known to the formula even if it fails below, so one bad proxy is not also "unknown".
@@ -251,7 +253,7 @@ def _check_indicator(
         if other_id == spec.id:
             continue
         if other_id in symbols:
-            issues.append(Issue("spec.shadows-indicator", {"name": other_id}, pos.at(("inputs",))))
+            issues.append(Issue("spec.shadows-indicator", {"name": other_id}, pos.at(("id",))))
             continue
         symbols[other_id] = Symbol(
             "indicator",

@@ -23,7 +23,7 @@ from sqlglot import exp
 
 from gachi.engine.expr.to_sql import column
 from gachi.errors import DataError, InvalidInput, Issue, Location
-from gachi.kernel.files import detect_encoding
+from gachi.kernel.files import sniff_encoding
 
 TABLE = "records"
 ROW = "__row"
@@ -138,12 +138,14 @@ def _read(
         _create_raw(con, "raw_rel")
         typed, offset = True, 0
     elif suffix in (".csv", ".txt", ".tsv"):
-        with open(path, "rb") as fh:
-            head = fh.read(1 << 16)
         try:
-            encoding = detect_encoding(head)
+            encoding = sniff_encoding(path)
         except InvalidInput as ex:
-            raise InvalidInput(ex.first.code, where=Location(str(path))) from None
+            if ex.first.where is not None:
+                raise
+            raise InvalidInput(
+                ex.first.code, where=Location(str(path)), **ex.first.params
+            ) from None
         read_path = path
         if encoding not in ("utf-8", "utf-8-sig"):
             read_path = _transcode(path, encoding, tmp)
@@ -353,6 +355,8 @@ def _collect(
         cols.append(exp.Cast(this=col.copy(), to=_VARCHAR.copy()))
     query = exp.select(*cols).from_(raw).where(condition).order_by(column(ROW)).limit(5)
     rows = ds.con.execute(query.sql("duckdb")).fetchall()
+    # In a file, the column number is the spreadsheet's (1-based) as well as the row.
+    col_no = ds.info.columns.index(rule.name) + 1 if ds.row_offset else None
     for row in rows:
         line = int(row[0]) - 1 + ds.row_offset
         issues.append(
@@ -364,7 +368,7 @@ def _collect(
                     "row": line,
                     "limit": f"{MAX_ABS:.0e}",
                 },
-                Location(ds.info.source, line if ds.row_offset else None, field=rule.name),
+                Location(ds.info.source, line if ds.row_offset else None, col_no, field=rule.name),
             )
         )
 

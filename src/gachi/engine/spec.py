@@ -6,6 +6,7 @@ The JSON Schema shipped in `library/indicator.schema.json` is generated from the
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from enum import StrEnum
@@ -187,8 +188,17 @@ class Indicator(_Model):
         return items
 
     def spec_hash(self) -> str:
-        """SHA-256 of the canonical JSON of this definition: same meaning, same hash."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        """SHA-256 of the canonical JSON of this definition, with the formula in canonical form:
+        key order, spacing and redundant brackets do not change it; a changed meaning does."""
+        from gachi.engine.expr.nodes import to_text
+        from gachi.engine.expr.parse import parse
+        from gachi.errors import GachiError
+
+        data = self.model_dump(mode="json")
+        # An unparseable formula is hashed as written (the catalogue reports it).
+        with contextlib.suppress(GachiError):
+            data["formula"] = to_text(parse(self.formula))
+        blob = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 

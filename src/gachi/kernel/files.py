@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -41,6 +42,36 @@ def detect_encoding(head: bytes) -> str:
         if ex.start >= len(head) - 1:
             return "cp949"
     raise InvalidInput("file.encoding")
+
+
+def sniff_encoding(path: Path, *, chunk: int = 1 << 20) -> str:
+    """The encoding of a whole file: UTF-8 if every byte of it is UTF-8, else CP949.
+
+    A file can be plain ASCII for its first megabytes and Korean further down, so the guess from
+    the head is confirmed by decoding the rest in chunks (fast, and memory stays flat). If the
+    head already had Korean in UTF-8, a bad byte later is a damaged UTF-8 file, reported with its
+    line, not a reason to read everything as CP949.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+        encoding = detect_encoding(head)
+        if encoding not in ("utf-8", "utf-8-sig"):
+            return encoding
+        fh.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+        lines = 1
+        for block in iter(lambda: fh.read(chunk), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as ex:
+                if head.isascii():
+                    return "cp949"
+                line = lines + block[: max(ex.start, 0)].count(b"\n")
+                raise InvalidInput(
+                    "file.encoding-at", where=Location(str(path), line), encoding="UTF-8"
+                ) from None
+            lines += block.count(b"\n")
+    return encoding
 
 
 def read_text(path: Path) -> tuple[str, str]:

@@ -178,21 +178,21 @@ KOREAN_UNITS: dict[str, int] = {
 
 
 def format_krw(amount: float, unit: str = "auto", *, digits: int | None = None) -> str:
-    """Format won in Korean units: ``2.11조원``, ``1,234.5억원``, ``3,500만원``, ``-12억원``.
+    """Format won in Korean units: ``2.11조원``, ``1,234.5억원``, ``3,500만원``, ``-12.0억원``.
 
-    `unit` is one of 원, 만원, 백만원, 억원, 조원 or ``auto`` (the largest of 조/억/만 that is
-    at least one). Rounding is half away from zero, as people do by hand.
+    `unit` is one of 원, 만원, 백만원, 억원, 조원 or ``auto``: the largest of 조/억/만 that is at
+    least one *after rounding* (99,999,999원 is ``1.0억원``, not ``10,000만원``). Rounding is half
+    away from zero, as people do by hand.
     """
     if not math.isfinite(amount):
         raise InvalidInput("money.not-finite", value=str(amount))
     if unit == "auto":
-        mag = abs(amount)
-        unit = "조원" if mag >= 1e12 else "억원" if mag >= 1e8 else "만원" if mag >= 1e4 else "원"
+        unit = _auto_unit(amount, digits)
     if unit not in KOREAN_UNITS:
         raise InvalidInput("money.unknown-unit", unit=unit, known=", ".join(KOREAN_UNITS))
     scaled = Decimal(repr(amount)) / Decimal(KOREAN_UNITS[unit])
     if digits is None:
-        digits = {"조원": 2, "억원": 1}.get(unit, 0)
+        digits = _default_digits(unit)
     quant = Decimal(1).scaleb(-digits)
     rounded = scaled.quantize(quant, rounding=ROUND_HALF_UP)
     if rounded == 0:
@@ -201,9 +201,39 @@ def format_krw(amount: float, unit: str = "auto", *, digits: int | None = None) 
     return f"{text}{unit}"
 
 
+def _round(value: float, digits: int) -> Decimal:
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+_STEPS = ("원", "만원", "억원", "조원")
+
+
+def _default_digits(unit: str) -> int:
+    return {"조원": 2, "억원": 1}.get(unit, 0)
+
+
+def _auto_unit(amount: float, digits: int | None) -> str:
+    unit = "원"
+    for candidate in _STEPS[1:]:
+        if abs(amount) >= KOREAN_UNITS[candidate]:
+            unit = candidate
+    # Rounding may carry into the next unit: 99,999,999원 shows as 1.0억원.
+    while unit != "조원":
+        bigger = _STEPS[_STEPS.index(unit) + 1]
+        places = _default_digits(unit) if digits is None else digits
+        shown = abs(_round(amount / KOREAN_UNITS[unit], places))
+        if shown < KOREAN_UNITS[bigger] // KOREAN_UNITS[unit]:
+            break
+        unit = bigger
+    return unit
+
+
 def format_money(amount: float, currency: str = "KRW", *, korean_units: bool = True) -> str:
-    """Won in Korean units; other currencies with their code and thousands separators."""
+    """Won in Korean units; other currencies with their code and thousands separators
+    (rounded half away from zero, like won)."""
     if currency == "KRW" and korean_units:
         return format_krw(amount)
+    if not math.isfinite(amount):
+        raise InvalidInput("money.not-finite", value=str(amount))
     digits = 0 if currency in ("KRW", "JPY") else 2
-    return f"{amount:,.{digits}f} {currency}"
+    return f"{_round(amount, digits):,.{digits}f} {currency}"

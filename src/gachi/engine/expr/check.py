@@ -37,8 +37,10 @@ SymbolKind = Literal["input", "proxy", "indicator", "baseline"]
 
 @dataclass(frozen=True)
 class Symbol:
+    """A name in scope; `unit is None` when its declaration is broken (already reported)."""
+
     kind: SymbolKind
-    unit: Unit
+    unit: Unit | None
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,8 @@ class _Checker:
                 known=", ".join(sorted(self.symbols)) or "-",
             )
         self.out.references.append((node.id, sym.kind))
+        if sym.unit is None:
+            return ERROR
         return Type("num", sym.unit.base())
 
     def numeric(self, node: Node, op: str) -> Type:
@@ -161,6 +165,8 @@ class _Checker:
         if op in ("+", "-"):
             return self.same(ta, tb, node.span, op)
         if op == "^":
+            if tb.unit is not None and not tb.unit.dimensionless:
+                return self.fail("formula.exponent-unit", b.span, unit=str(tb.unit))
             return self.power(node, ta, b)
         ua, ub = ta.unit, tb.unit
         if ua is None or ub is None:
