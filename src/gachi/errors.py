@@ -41,7 +41,9 @@ class Location:
         pad = "".join("\t" if ch == "\t" else " " for ch in line[: self.col - 1])
         # East Asian wide characters take two columns in a terminal.
         pad += " " * sum(1 for ch in line[: self.col - 1] if _wide(ch))
-        return f"    {line}\n    {pad}{'^' * max(1, self.length)}"
+        marked = line[self.col - 1 : self.col - 1 + max(1, self.length)]
+        width = max(1, len(marked) + sum(1 for ch in marked if _wide(ch)))
+        return f"    {line}\n    {pad}{'^' * width}"
 
 
 def _wide(ch: str) -> bool:

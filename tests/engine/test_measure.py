@@ -372,3 +372,48 @@ def test_round_of_a_computed_decimal_tie_agrees(duck: duckdb.DuckDBPyConnection)
     values: dict[str, float | None] = {"a": 2589.0, "b": 40.0, "c": None}
     assert evaluate(parse("round(a / b, 2)"), values) == 64.73  # 2,589 / 40 = 64.725
     assert _sql_value(duck, "round(a / b, 2)", values) == 64.73
+
+
+TWO = "[{name: a, unit: KRW, description: {ko: a}}, {name: b, unit: KRW, description: {ko: b}}]"
+
+
+@pytest.mark.parametrize(
+    "formula", ["min(a, b)", "max(a, b)", "clip(a, 0, b)", "if(a > 0, a, b)", "max(a - b, 0)"]
+)
+def test_min_max_clip_if_give_no_value_when_an_input_is_missing(
+    tmp_path: Path, formula: str
+) -> None:
+    files = {"m.yaml": spec("guarded", formula, TWO)}
+    # first record complete, second lacks b: it must not count, whatever the function does
+    csv = "org,a,b\ng,7,5\ng,9,\n"
+    (row,) = run(tmp_path, files, csv, group_by=["org"]).rows
+    expected = {
+        "min(a, b)": 5,
+        "max(a, b)": 7,
+        "clip(a, 0, b)": 5,
+        "if(a > 0, a, b)": 7,
+        "max(a - b, 0)": 2,
+    }[formula]
+    assert (row.value, row.records, row.undefined) == (expected, 1, 0)
+
+
+def test_power_without_a_real_value_is_undefined(tmp_path: Path) -> None:
+    inputs = (
+        "[{name: a, unit: '1', description: {ko: a}, allow_negative: true},"
+        " {name: b, unit: '1', description: {ko: b}, allow_negative: true}]"
+    )
+    files = {"p.yaml": spec("powered", "a ^ b * 1 [KRW]", inputs)}
+    # (−8)^(1/2) and 0^(−1) have no real value; 2^3 = 8
+    csv = "org,a,b\ng,-8,0.5\ng,0,-1\ng,2,3\n"
+    (row,) = run(tmp_path, files, csv, group_by=["org"]).rows
+    assert (row.value, row.records, row.undefined) == (8.0, 1, 2)
+
+
+def test_constants_are_taken_out_of_the_sum_without_changing_the_value(tmp_path: Path) -> None:
+    files = {"c.yaml": spec("calls_value", "2 * calls * price / 4", CALLS, PRICE)}
+    csv = "org,calls\ng,3\ng,5\n"
+    result = run(tmp_path, files, csv, group_by=["org"])
+    # (3 + 5) × 1,000 × 2 / 4 = 4,000
+    assert result.rows[0].value == pytest.approx(4_000.0, rel=1e-12)
+    sql = compile_plan(load_catalog(tmp_path / "cat"), group_by=["org"]).sql("records")
+    assert 'SUM("calls")' in sql  # the per-record core is the bare column

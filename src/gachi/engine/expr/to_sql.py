@@ -68,7 +68,7 @@ def to_sql(node: Node, resolve: Resolver, *, dialect: str = "duckdb") -> exp.Exp
             case Compare(op=op, left=a, right=b):
                 return exp.Paren(this=_COMPARE[op](this=_p(go(a)), expression=_p(go(b))))
             case Arith(op="^", left=a, right=b):
-                return exp.Pow(this=go(a), expression=go(b))
+                return _power(go(a), go(b))
             case Arith(op="/", left=a, right=b):
                 divisor = exp.Nullif(this=go(b), expression=number(0.0))
                 return exp.Paren(this=exp.Div(this=_p(go(a)), expression=divisor))
@@ -94,6 +94,19 @@ def to_sql(node: Node, resolve: Resolver, *, dialect: str = "duckdb") -> exp.Exp
         raise AssertionError(f"unchecked node reached SQL compilation: {n!r}")
 
     return go(node)
+
+
+def _power(base: exp.Expression, exponent: exp.Expression) -> exp.Expression:
+    """`base ^ exponent`, undefined (NULL) where it has no real value: a negative base to a
+    fractional power, or zero to a negative one — never NaN, infinity or a database error."""
+    fractional = exp.NEQ(this=exponent.copy(), expression=exp.Floor(this=exponent.copy()))
+    negative_base = exp.LT(this=base.copy(), expression=number(0.0))
+    zero_base = exp.EQ(this=base.copy(), expression=number(0.0))
+    negative_exponent = exp.LT(this=exponent.copy(), expression=number(0.0))
+    undefined = exp.or_(
+        exp.and_(negative_base, fractional), exp.and_(zero_base, negative_exponent)
+    )
+    return exp.Case().when(undefined, exp.Null()).else_(exp.Pow(this=base, expression=exponent))
 
 
 def _digits(args: tuple[Node, ...]) -> int:
