@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from gachi.engine.expr.evaluate import evaluate
 from gachi.engine.expr.parse import parse
 from gachi.engine.expr.to_sql import column, to_sql
 from gachi.engine.plan import Plan, compile_plan
+from gachi.engine.postgres import measure_postgres
 from gachi.engine.result import Result, ResultRow
 from gachi.engine.run import data_rules, measure
 
@@ -204,7 +206,26 @@ def run(tmp_path: Path, files: dict[str, str], csv: str, **plan_args: object) ->
     plan = compile_plan(load_catalog(folder), **plan_args)  # type: ignore[arg-type]
     (tmp_path / "data.csv").write_text(csv, encoding="utf-8")
     with open_dataset(tmp_path / "data.csv", data_rules(plan)) as ds:
-        return measure(plan, ds)
+        result = measure(plan, ds)
+        url = os.environ.get("GACHI_TEST_POSTGRES_URL")
+        if url:  # .ci/run: every small catalogue here also runs on PostgreSQL, same numbers
+            assert_same(result, measure_postgres(plan, ds, url))
+        return result
+
+
+def assert_same(duck: Result, pg: Result) -> None:
+    assert pg.backend == "postgres"
+    assert len(duck.rows) == len(pg.rows)
+    for a, b in zip(duck.rows, pg.rows, strict=True):
+        assert (a.group, a.indicator, a.records, a.undefined) == (
+            b.group,
+            b.indicator,
+            b.records,
+            b.undefined,
+        )
+        assert (a.value is None) == (b.value is None), (a, b)
+        if a.value is not None and b.value is not None:
+            assert math.isclose(a.value, b.value, rel_tol=1e-12, abs_tol=1e-9), (a, b)
 
 
 def by_id(result: Result) -> dict[str, ResultRow]:
