@@ -13,7 +13,7 @@ import codecs
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -280,36 +280,21 @@ def _check_and_type(ds: Dataset, raw: str, rules: Sequence[ColumnRule], typed: b
     if issues:
         raise DataError.of(issues)
 
-    for rule in rules:
-        col = column(rule.name)
-        if not rule.numeric:
-            bad = exp.or_(
-                exp.Is(this=col, expression=exp.Null()),
-                exp.EQ(
-                    this=exp.Trim(this=exp.Cast(this=col.copy(), to=_VARCHAR.copy())),
-                    expression=exp.Literal.string(""),
-                ),
+    checks = list(_checks(rules, typed))
+    # One scan counts every kind of problem in every column; only a check that found something
+    # goes back for the first rows to show (clean data, the common case, costs one pass).
+    counts = exp.select(
+        *(
+            exp.Sum(
+                this=exp.Case().when(condition, exp.Literal.number(1)).else_(exp.Literal.number(0))
             )
-            _collect(ds, raw, rule, bad, None, "data.empty-key", issues)
-            continue
-        value = _as_double(col, typed)
-        # A typed source (DataFrame, Parquet) can still hold text in a number column.
-        text = exp.Trim(this=exp.Cast(this=col.copy(), to=_VARCHAR.copy()))
-        not_number = exp.and_(
-            exp.Not(this=exp.Is(this=col.copy(), expression=exp.Null())),
-            exp.NEQ(this=text.copy(), expression=exp.Literal.string("")),
-            exp.Is(this=value.copy(), expression=exp.Null()),
+            for _, condition, _, _ in checks
         )
-        _collect(ds, raw, rule, not_number, col, "data.not-a-number", issues)
-        not_finite = exp.Not(this=exp.func("isfinite", value.copy()))
-        too_big = exp.or_(
-            not_finite,
-            exp.GT(this=exp.Abs(this=value.copy()), expression=exp.Literal.number(repr(MAX_ABS))),
-        )
-        _collect(ds, raw, rule, too_big, col, "data.too-large", issues)
-        if not rule.allow_negative:
-            negative = exp.LT(this=value.copy(), expression=exp.Literal.number(0))
-            _collect(ds, raw, rule, negative, col, "data.negative", issues)
+    ).from_(raw)
+    found = con.execute(counts.sql("duckdb")).fetchone() or ()
+    for (rule, condition, col, code), count in zip(checks, found, strict=True):
+        if count:
+            _collect(ds, raw, rule, condition, col, code, issues)
         if len(issues) >= MAX_ISSUES:
             break
     if issues:
@@ -328,6 +313,42 @@ def _check_and_type(ds: Dataset, raw: str, rules: Sequence[ColumnRule], typed: b
         )
     ).from_(raw)
     con.execute(_create("TABLE", TABLE, select))
+
+
+Check = tuple[ColumnRule, exp.Expression | exp.Condition, exp.Expression | None, str]
+
+
+def _checks(rules: Sequence[ColumnRule], typed: bool) -> Iterator[Check]:
+    """(rule, condition that marks a bad cell, column to show, message code), in report order."""
+    for rule in rules:
+        col = column(rule.name)
+        if not rule.numeric:
+            empty = exp.or_(
+                exp.Is(this=col, expression=exp.Null()),
+                exp.EQ(
+                    this=exp.Trim(this=exp.Cast(this=col.copy(), to=_VARCHAR.copy())),
+                    expression=exp.Literal.string(""),
+                ),
+            )
+            yield rule, empty, None, "data.empty-key"
+            continue
+        value = _as_double(col, typed)
+        # A typed source (DataFrame, Parquet) can still hold text in a number column.
+        text = exp.Trim(this=exp.Cast(this=col.copy(), to=_VARCHAR.copy()))
+        not_number = exp.and_(
+            exp.Not(this=exp.Is(this=col.copy(), expression=exp.Null())),
+            exp.NEQ(this=text.copy(), expression=exp.Literal.string("")),
+            exp.Is(this=value.copy(), expression=exp.Null()),
+        )
+        yield rule, not_number, col, "data.not-a-number"
+        too_big = exp.or_(
+            exp.Not(this=exp.func("isfinite", value.copy())),
+            exp.GT(this=exp.Abs(this=value.copy()), expression=exp.Literal.number(repr(MAX_ABS))),
+        )
+        yield rule, too_big, col, "data.too-large"
+        if not rule.allow_negative:
+            negative = exp.LT(this=value.copy(), expression=exp.Literal.number(0))
+            yield rule, negative, col, "data.negative"
 
 
 def _as_double(col: exp.Expression, typed: bool) -> exp.Expression:

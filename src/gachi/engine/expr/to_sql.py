@@ -103,9 +103,7 @@ def _power(base: exp.Expression, exponent: exp.Expression) -> exp.Expression:
     negative_base = exp.LT(this=base.copy(), expression=number(0.0))
     zero_base = exp.EQ(this=base.copy(), expression=number(0.0))
     negative_exponent = exp.LT(this=exponent.copy(), expression=number(0.0))
-    undefined = exp.or_(
-        exp.and_(negative_base, fractional), exp.and_(zero_base, negative_exponent)
-    )
+    undefined = exp.or_(exp.and_(negative_base, fractional), exp.and_(zero_base, negative_exponent))
     return exp.Case().when(undefined, exp.Null()).else_(exp.Pow(this=base, expression=exponent))
 
 
