@@ -25,6 +25,7 @@ from gachi.engine.plan import Plan, compile_plan
 from gachi.engine.postgres import measure_postgres
 from gachi.engine.result import Result, ResultRow
 from gachi.engine.run import data_rules, measure
+from gachi.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "demo"
@@ -438,3 +439,17 @@ def test_constants_are_taken_out_of_the_sum_without_changing_the_value(tmp_path:
     assert result.rows[0].value == pytest.approx(4_000.0, rel=1e-12)
     sql = compile_plan(load_catalog(tmp_path / "cat"), group_by=["org"]).sql("records")
     assert 'SUM("calls")' in sql  # the per-record core is the bare column
+
+
+def test_an_overflowing_total_is_a_clear_error(tmp_path: Path) -> None:
+    huge = """proxies:
+  - {name: price, value: 1.0e+300, unit: KRW/call, currency: KRW, base_year: 2024,
+     source: {title: 가정}, licence: CC0-1.0}
+"""
+    files = {"h.yaml": spec("calls_value", "calls * price", CALLS, huge)}
+    csv = "org,calls\ng,1000000000000000\nh,1\n"
+    with pytest.raises(DataError) as caught:
+        run(tmp_path, files, csv, group_by=["org"])
+    (issue,) = caught.value.issues  # only group g overflows: 1e15 × 1e300 > 1.8e308
+    assert issue.code == "data.result-not-finite"
+    assert issue.params == {"indicator": "calls_value", "group": "g"}

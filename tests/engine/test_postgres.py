@@ -12,7 +12,7 @@ from gachi.engine.data import open_dataset
 from gachi.engine.plan import compile_plan
 from gachi.engine.postgres import measure_postgres
 from gachi.engine.run import data_rules, measure
-from gachi.errors import InvalidInput
+from gachi.errors import DataError, InvalidInput
 
 pytestmark = pytest.mark.postgres
 
@@ -85,3 +85,27 @@ def test_unreachable_postgres_is_a_clear_error() -> None:
     ):
         measure_postgres(plan, ds, "postgresql://nobody@127.0.0.1:1/none")
     assert info.value.first.code == "postgres.unreachable"
+
+
+def test_an_overflow_on_postgres_is_a_clear_error(postgres_url: str, tmp_path) -> None:
+    (tmp_path / "cat").mkdir()
+    (tmp_path / "cat" / "x.yaml").write_text(
+        """
+id: huge_value
+version: 1
+name: {ko: 큰 값}
+description: {ko: 넘침}
+frameworks: {sk: social_contribution}
+inputs:
+  - {name: a, unit: KRW, description: {ko: a}}
+formula: a * 1e300
+""",
+        encoding="utf-8",
+    )
+    (tmp_path / "d.csv").write_text(
+        "organisation,programme,period,a\no,p,2024,1000000000000000\n", encoding="utf-8"
+    )
+    plan = compile_plan(load_catalog(tmp_path / "cat"))
+    with open_dataset(tmp_path / "d.csv", data_rules(plan)) as ds, pytest.raises(DataError) as info:
+        measure_postgres(plan, ds, postgres_url)
+    assert info.value.first.code == "data.postgres-computation"

@@ -136,7 +136,8 @@ def _can_be_undefined(catalog: Catalog, entry: Entry) -> bool:
 
 def split_constant(catalog: Catalog, entry: Entry, dialect: str) -> tuple[float, exp.Expression]:
     """(scalar, per-record core) with value = scalar × core, the scalar taken from the formula's
-    top-level product of proxies and numbers (a zero divisor stays in the core: it is undefined)."""
+    top-level product of proxies, numbers and the unit scales of inputs (``MWh`` → ×1000); a
+    zero divisor stays in the core: it is undefined."""
     factors: list[tuple[Node, bool]] = []  # (node, divides)
 
     def flatten(node: Node, divides: bool) -> None:
@@ -152,16 +153,23 @@ def split_constant(catalog: Catalog, entry: Entry, dialect: str) -> tuple[float,
     flatten(entry.formula, False)
     scalar = 1.0
     kept: list[tuple[Node, bool]] = []
+    bare: set[str] = set()  # inputs whose unit scale moved into the scalar
+    baseline = entry.spec.baseline.input if entry.spec.baseline else None
     for node, divides in factors:
         value = _constant(entry, node)
         if value is None or (divides and value == 0) or not math.isfinite(value):
             kept.append((node, divides))
+            if isinstance(node, Name) and node.id in entry.input_units and node.id != baseline:
+                scale = entry.input_units[node.id].scale
+                if scale != 1.0:
+                    scalar = scalar / scale if divides else scalar * scale
+                    bare.add(node.id)
         else:
             scalar = scalar / value if divides else scalar * value
     if not kept or all(divides for _, divides in kept) or not math.isfinite(scalar):
         return 1.0, record_value(catalog, entry, dialect)
     core = _rebuild(kept)
-    return scalar, _guarded(catalog, entry, core, dialect)
+    return scalar, _guarded(catalog, entry, core, dialect, frozenset(bare))
 
 
 def _constant(entry: Entry, node: Node) -> float | None:
@@ -186,8 +194,19 @@ def _rebuild(kept: list[tuple[Node, bool]]) -> Node:
     return node
 
 
-def _guarded(catalog: Catalog, entry: Entry, node: Node, dialect: str) -> exp.Expression:
-    value = to_sql(node, lambda name: name_value(catalog, entry, name, dialect), dialect=dialect)
+def _guarded(
+    catalog: Catalog, entry: Entry, node: Node, dialect: str, bare: frozenset[str] = frozenset()
+) -> exp.Expression:
+    """`node` as SQL, NULL where an input is missing if the formula could otherwise hide that;
+    names in `bare` are read without their unit scale (the caller applies it)."""
+
+    def resolve(name: str) -> exp.Expression:
+        if name in bare:
+            inp = next(i for i in entry.spec.inputs if i.name == name)
+            return column(inp.source_column)
+        return name_value(catalog, entry, name, dialect)
+
+    value = to_sql(node, resolve, dialect=dialect)
     if not _skips_nulls(catalog, entry):
         return value
     columns = columns_of(catalog, entry)

@@ -12,7 +12,7 @@ from gachi.engine.data import Dataset
 from gachi.engine.plan import Plan
 from gachi.engine.result import Result
 from gachi.engine.run import assemble, data_rules
-from gachi.errors import InvalidInput
+from gachi.errors import DataError, InvalidInput
 
 TABLE = "gachi_records"
 
@@ -48,7 +48,13 @@ def measure_postgres(plan: Plan, dataset: Dataset, dsn: str, *, batch: int = 50_
             while chunk := source.fetchmany(batch):
                 for row in chunk:
                     copy.write_row(row)
-        cur.execute(plan.sql(TABLE, dialect="postgres").encode())
+        try:
+            cur.execute(plan.sql(TABLE, dialect="postgres").encode())
+        except psycopg.DataError as ex:  # SQLSTATE class 22: data exceptions
+            # PostgreSQL stops on an overflow where DuckDB gives infinity: same meaning.
+            raise DataError(
+                "data.postgres-computation", detail=str(ex).strip().splitlines()[0]
+            ) from None
         rows: list[Any] = cur.fetchall()
     return assemble(plan, rows, dataset.info, backend="postgres")
 

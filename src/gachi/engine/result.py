@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from gachi.engine.catalog import Catalog, Entry
@@ -107,14 +108,40 @@ def lineage_of(catalog: Catalog, entry: Entry, factor: float) -> Lineage:
 
 @dataclass(frozen=True)
 class Result:
-    rows: tuple[ResultRow, ...]
+    """A measurement: per group, per indicator, a value — kept as the query returned it, one wide
+    row per group (`values`: value, records, undefined for each of `indicators`), with `rows`
+    the long view, one `ResultRow` per group and indicator, built on first use."""
+
     group_by: tuple[str, ...]
+    indicators: tuple[str, ...]
+    values: tuple[tuple[Any, ...], ...]
     currency: str
     report_year: int
     lineage: Mapping[str, Lineage]
     data: DataInfo
     plan_fingerprint: str
     backend: str
+
+    @cached_property
+    def rows(self) -> tuple[ResultRow, ...]:
+        k = len(self.group_by)
+        out: list[ResultRow] = []
+        append = out.append
+        for row in self.values:
+            group = tuple(None if v is None else str(v) for v in row[:k])
+            for i, ident in enumerate(self.indicators):
+                j = k + 3 * i
+                value = row[j]
+                append(
+                    ResultRow(
+                        group,
+                        ident,
+                        None if value is None else float(value),
+                        int(row[j + 1] or 0),
+                        int(row[j + 2] or 0),
+                    )
+                )
+        return tuple(out)
 
     def total(self) -> float:
         return sum(r.value for r in self.rows if r.value is not None)

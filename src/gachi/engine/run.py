@@ -9,7 +9,7 @@ from typing import Any
 from gachi.engine.catalog import Catalog
 from gachi.engine.data import ColumnRule, Dataset, rules_for
 from gachi.engine.plan import Plan
-from gachi.engine.result import Result, ResultRow, lineage_of
+from gachi.engine.result import Result, lineage_of
 from gachi.errors import DataError, Issue
 
 Progress = Callable[[str], None]
@@ -41,32 +41,24 @@ def assemble(plan: Plan, rows: Sequence[Sequence[Any]], info: Any, *, backend: s
     """Turn the grouped query's rows into a `Result` (shared by every SQL backend)."""
     catalog: Catalog = plan.catalog
     k = len(plan.group_by)
-    ids = [p.id for p in plan.indicators]
-    out: list[ResultRow] = []
-    append = out.append
+    values = tuple(tuple(row) for row in rows)
     bad: list[Issue] = []
-    isfinite = math.isfinite
-    for row in rows:
-        group = tuple(None if v is None else str(v) for v in row[:k])
-        cells = row[k:]
-        for i, ident in enumerate(ids):
-            value, records, undefined = cells[3 * i], cells[3 * i + 1], cells[3 * i + 2]
-            if value is not None:
-                value = float(value)
-                if not isfinite(value):
-                    bad.append(
-                        Issue(
-                            "data.result-not-finite",
-                            {"indicator": ident, "group": " / ".join(map(str, group))},
-                        )
-                    )
-            append(ResultRow(group, ident, value, int(records or 0), int(undefined or 0)))
+    for row in values:
+        # Fast path: a row whose values add up to a finite number has no overflow in it.
+        if math.isfinite(sum(filter(None, row[k::3]))):
+            continue
+        for i, p in enumerate(plan.indicators):
+            v = row[k + 3 * i]
+            if v is not None and not math.isfinite(v):
+                group = " / ".join(map(str, row[:k]))
+                bad.append(Issue("data.result-not-finite", {"indicator": p.id, "group": group}))
     if bad:
         raise DataError.of(bad)
     lineage = {p.id: lineage_of(catalog, catalog.entries[p.id], p.factor) for p in plan.indicators}
     return Result(
-        tuple(out),
         plan.group_by,
+        tuple(p.id for p in plan.indicators),
+        values,
         catalog.settings.currency,
         catalog.settings.report_year,
         lineage,
