@@ -152,3 +152,37 @@ def test_usage_errors_exit_2_without_traceback(capsys: pytest.CaptureFixture[str
     assert run(["measure", "-c", CATALOG, "-d", DATA, "--format", "xml"]) == 2
     assert "Traceback" not in capsys.readouterr().err
     assert run(["no-such-command"]) == 2
+
+
+def test_notes_go_to_stderr_so_json_on_stdout_stays_valid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "cat").mkdir()
+    (tmp_path / "cat" / "r.yaml").write_text(
+        """
+id: ratio_value
+version: 1
+name: {ko: 비율}
+description: {ko: 나눗셈}
+frameworks: {sk: social_contribution}
+inputs:
+  - {name: a, unit: "1", description: {ko: a}}
+  - {name: b, unit: "1", description: {ko: b}}
+formula: a / b * 1 [KRW]
+""",
+        encoding="utf-8",
+    )
+    (tmp_path / "d.csv").write_text("organisation,a,b\no,1,0\n", encoding="utf-8")
+    args = ["measure", "-c", str(tmp_path / "cat"), "-d", str(tmp_path / "d.csv")]
+    assert run([*args, "--group-by", "organisation", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["rows"][0]["undefined"] == 1
+    assert "ratio_value" in captured.err
+
+
+def test_table_format_refuses_an_output_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["measure", "-c", CATALOG, "-d", DATA, "-o", str(tmp_path / "x.txt")]) == 1
+    assert "cli.table-to-screen" in capsys.readouterr().err
+    assert not (tmp_path / "x.txt").exists()

@@ -453,3 +453,79 @@ def test_an_overflowing_total_is_a_clear_error(tmp_path: Path) -> None:
     (issue,) = caught.value.issues  # only group g overflows: 1e15 × 1e300 > 1.8e308
     assert issue.code == "data.result-not-finite"
     assert issue.params == {"indicator": "calls_value", "group": "g"}
+
+
+def test_a_scale_moves_out_of_the_sum_only_for_a_name_used_once(tmp_path: Path) -> None:
+    inputs = (
+        "[{name: g, unit: MWh, description: {ko: g}}, {name: h, unit: kWh, description: {ko: h}}]"
+    )
+    proxy = """proxies:
+  - {name: price, value: 1, unit: KRW/kWh^2, currency: KRW, base_year: 2024,
+     source: {title: 가정}, licence: CC0-1.0}
+"""
+    files = {
+        "a.yaml": spec("twice", "g * (g + h) * price", inputs, proxy),
+        "b.yaml": spec("compared", "g * if(g > 2 [MWh], 1, 0) * h * price", inputs, proxy),
+    }
+    csv = "org,g,h\nx,1,1\ny,3,1\n"
+    rows = {
+        (r.group[0], r.indicator): r.value for r in run(tmp_path, files, csv, group_by=["org"]).rows
+    }
+    # 1 MWh = 1,000 kWh: 1,000 × (1,000 + 1) × 1 = 1,001,000
+    assert rows[("x", "twice")] == pytest.approx(1_001_000.0)
+    # 1 MWh is not above 2 MWh → 0; 3 MWh is: 3,000 × 1 × 1 × 1 = 3,000
+    assert rows[("x", "compared")] == 0.0
+    assert rows[("y", "compared")] == pytest.approx(3_000.0)
+
+
+def test_a_missing_baseline_input_has_no_value(tmp_path: Path) -> None:
+    inputs = (
+        "[{name: wage, unit: KRW/person, description: {ko: 임금}},"
+        " {name: people, unit: person, description: {ko: 인원}}]"
+    )
+    extra = """proxies:
+  - {name: market, value: 100, unit: KRW/person, currency: KRW, base_year: 2024,
+     source: {title: 가정}, licence: CC0-1.0}
+baseline: {input: wage, reference: market}
+"""
+    files = {"w.yaml": spec("wage_premium", "wage * people", inputs, extra)}
+    csv = "org,wage,people\ng,130,2\ng,,5\ng,90,1\n"
+    (row,) = run(tmp_path, files, csv, group_by=["org"]).rows
+    # (130 − 100) × 2 = 60; the record without a wage has no value; 90 is below: 0 × 1 = 0
+    assert (row.value, row.records) == (pytest.approx(60.0), 2)
+
+
+def test_money_inputs_are_carried_to_report_year_prices(demo: tuple[Plan, Result]) -> None:
+    _, result = demo
+    rows = {
+        r.group[2]: r.value
+        for r in result.rows
+        if r.indicator == "fair_wage_premium" and r.records
+    }
+    cpi = {2022: 107.71, 2023: 111.59, 2024: 114.18}  # src/gachi/data/cpi_kr.yaml
+    reference = 2_980_000 * cpi[2024] / cpi[2023]  # the SME average wage of 2023, in 2024 won
+    # 2023: the 2023 wage in 2024 won, above the reference, for 24 people over 12 months
+    expected_2023 = (3_050_000 * cpi[2024] / cpi[2023] - reference) * 24 * 12
+    assert rows["2023"] == pytest.approx(expected_2023, rel=1e-9)  # ≈ 20,627,913
+    # 2022: 2,850,000 in 2024 won (3,021,196) is below the reference: nothing counts
+    assert rows["2022"] == 0.0
+    assert result.lineage["fair_wage_premium"].money_inputs == ("monthly_wage",)
+    assert result.data.defaulted == ()
+
+
+def test_without_a_period_column_money_is_taken_at_report_year_prices(tmp_path: Path) -> None:
+    inputs = "[{name: sales, unit: KRW, description: {ko: 매출}}]"
+    files = {"s.yaml": spec("sales_share", "sales * 0.1", inputs)}
+    folder = tmp_path / "cat"
+    folder.mkdir()
+    (folder / "s.yaml").write_text(files["s.yaml"], encoding="utf-8")
+    plan = compile_plan(load_catalog(folder), group_by=["org"])
+    (tmp_path / "d.csv").write_text("org,sales\ng,1000\n", encoding="utf-8")
+    with open_dataset(tmp_path / "d.csv", data_rules(plan)) as ds:
+        result = measure(plan, ds)
+    assert result.rows[0].value == pytest.approx(100.0)
+    assert result.data.defaulted == (("period", "2024"),)
+    (tmp_path / "e.csv").write_text("org,period,sales\ng,2023,1000\n", encoding="utf-8")
+    with open_dataset(tmp_path / "e.csv", data_rules(plan)) as ds:
+        # 1,000 won of 2023 is 1,000 × 114.18 / 111.59 won of 2024
+        assert measure(plan, ds).rows[0].value == pytest.approx(100 * 114.18 / 111.59)

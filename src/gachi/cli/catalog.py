@@ -63,7 +63,8 @@ def show(
     catalog = load_catalog(folder)
     entry = catalog.get(indicator)
     if as_json:
-        out.print_json(json.dumps(entry.spec.model_dump(mode="json"), ensure_ascii=False))
+        doc = json.dumps(entry.spec.model_dump(mode="json"), ensure_ascii=False, indent=2)
+        sys.stdout.write(doc + "\n")
         return
     from gachi.cli.explain import print_lineage
 

@@ -84,6 +84,8 @@ def print_lineage(lin: Lineage, spec: Indicator) -> None:
         inp = next(i for i in spec.inputs if i.name == name)
         mapped = f" ← {t('cli.column')} '{col}'" if col != name else ""
         out.print(f"  · {name} [{unit}]{mapped}: {inp.description.get(lang)}", markup=False)
+        if name in lin.money_inputs:
+            out.print(f"      {t('cli.input-rebased')}", markup=False)
     for p in lin.proxies:
         out.print(f"  · {p.name} = {format_number(p.value)} {p.unit} ({p.base_year})", markup=False)
         for step in p.steps:

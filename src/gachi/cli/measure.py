@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from gachi.cli.main import app
-from gachi.cli.output import money, out, progress, safe_cell
+from gachi.cli.output import err, money, out, progress, safe_cell
 from gachi.engine.catalog import load_catalog
 from gachi.engine.data import open_dataset
 from gachi.engine.plan import DEFAULT_GROUP_BY, compile_plan
@@ -61,6 +61,8 @@ def measure_cmd(
     """Compute every indicator per group and print values, totals by category and lineage."""
     if fmt is Format.xlsx and output is None:
         raise InvalidInput("cli.xlsx-needs-output")
+    if fmt is Format.table and output is not None:
+        raise InvalidInput("cli.table-to-screen")
     groups = tuple(g.strip() for g in group_by.split(",") if g.strip())
     with progress(t("cli.loading-catalog")) as step:
         cat = load_catalog(catalog)
@@ -86,8 +88,10 @@ def measure_cmd(
     else:
         assert output is not None
         _write_xlsx(result, output)
+    for col, value in result.data.defaulted:
+        err.print(t("cli.period-defaulted", None, column=col, value=value), style="yellow")
     for indicator_id, n in result.warnings():
-        out.print(t("cli.undefined-records", None, indicator=indicator_id, count=n), style="yellow")
+        err.print(t("cli.undefined-records", None, indicator=indicator_id, count=n), style="yellow")
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -96,7 +100,7 @@ def _emit(text: str, output: Path | None) -> None:
         return
     with atomic_output(output) as fh:
         fh.write(text + "\n")
-    out.print(t("cli.written", None, path=str(output)))
+    err.print(t("cli.written", None, path=str(output)))
 
 
 def _rows(result: Result) -> tuple[list[str], list[list[object]]]:
@@ -140,7 +144,7 @@ def _write_csv(result: Result, output: Path | None) -> None:
         writer = csv.writer(fh)
         writer.writerow(header)
         writer.writerows(rows)
-    out.print(t("cli.written", None, path=str(output)))
+    err.print(t("cli.written", None, path=str(output)))
 
 
 def _write_xlsx(result: Result, output: Path) -> None:
@@ -198,7 +202,7 @@ def _write_xlsx(result: Result, output: Path) -> None:
             )
     with atomic_output(output, "wb", encoding=None) as fh:
         book.save(fh)
-    out.print(t("cli.written", None, path=str(output)))
+    err.print(t("cli.written", None, path=str(output)))
 
 
 def print_table(result: Result) -> None:

@@ -205,6 +205,14 @@ def _check_indicator(
         symbols[inp.name] = Symbol("input", unit)
         if unit is not None:
             input_units[inp.name] = unit
+            if unit.currency is not None and cpi is not None and unit.currency not in cpi:
+                issues.append(
+                    Issue(
+                        "money.missing-cpi-table",
+                        {"currency": unit.currency},
+                        pos.at(("inputs", i, "unit")),
+                    )
+                )
 
     proxies: dict[str, ResolvedProxy] = {}
     for i, proxy in enumerate(spec.proxies):

@@ -14,7 +14,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,8 @@ class ColumnRule:
     numeric: bool = True
     allow_negative: bool = True
     used_by: tuple[str, ...] = ()
+    years: frozenset[int] | None = None  # a period column: its leading year must be one of these
+    default: str | None = None  # used for every record when the data has no such column
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class DataInfo:
     rows: int
     columns: tuple[str, ...]
     encoding: str | None = None
+    defaulted: tuple[tuple[str, str], ...] = ()  # (column, value) the data did not have
 
 
 @dataclass
@@ -261,6 +264,10 @@ def _check_and_type(ds: Dataset, raw: str, rules: Sequence[ColumnRule], typed: b
     if reserved:
         raise DataError.of(reserved)
     present = set(ds.info.columns)
+    defaulted = [r for r in rules if r.name not in present and r.default is not None]
+    if defaulted:
+        ds.info = replace(ds.info, defaulted=tuple((r.name, str(r.default)) for r in defaulted))
+        rules = [r for r in rules if r not in defaulted]
     missing = [r for r in rules if r.name not in present]
     issues: list[Issue] = []
     for r in missing:
@@ -310,9 +317,18 @@ def _check_and_type(ds: Dataset, raw: str, rules: Sequence[ColumnRule], typed: b
                 quoted=True,
             )
             for r in rules
-        )
+        ),
+        *(exp.alias_(exp.Literal.string(str(r.default)), r.name, quoted=True) for r in defaulted),
     ).from_(raw)
     con.execute(_create("TABLE", TABLE, select))
+
+
+def period_year(col: exp.Expression, dialect: str, *, safe: bool = False) -> exp.Expression:
+    """The year a period cell starts with (`2024`, `2024-Q1`, `2024년`) as an integer."""
+    text = exp.Trim(this=exp.Cast(this=col.copy(), to=_VARCHAR.copy()))
+    head = exp.Substring(this=text, start=exp.Literal.number(1), length=exp.Literal.number(4))
+    cast = exp.TryCast if safe else exp.Cast
+    return cast(this=head, to=exp.DataType.build("int"))
 
 
 Check = tuple[ColumnRule, exp.Expression | exp.Condition, exp.Expression | None, str]
@@ -331,6 +347,17 @@ def _checks(rules: Sequence[ColumnRule], typed: bool) -> Iterator[Check]:
                 ),
             )
             yield rule, empty, None, "data.empty-key"
+            if rule.years is not None:
+                year = period_year(col, "duckdb", safe=True)
+                listed = exp.In(
+                    this=year, expressions=[exp.Literal.number(y) for y in sorted(rule.years)]
+                )
+                # sqlglot does not bracket what NOT applies to: the brackets are explicit
+                known = exp.Coalesce(this=listed, expressions=[exp.false()])
+                no_year = exp.and_(
+                    exp.Not(this=exp.Paren(this=empty.copy())), exp.Not(this=exp.Paren(this=known))
+                )
+                yield rule, no_year, col, "data.period-year"
             continue
         value = _as_double(col, typed)
         # A typed source (DataFrame, Parquet) can still hold text in a number column.
@@ -395,10 +422,23 @@ def _collect(
 
 
 def rules_for(
-    columns: Iterable[tuple[str, bool, str]], group_by: Sequence[str]
+    columns: Iterable[tuple[str, bool, str]],
+    group_by: Sequence[str],
+    *,
+    period: tuple[str, frozenset[int], str] | None = None,
 ) -> list[ColumnRule]:
-    """Column rules from (column, allow_negative, indicator) triples and the grouping columns."""
+    """Column rules from (column, allow_negative, indicator) triples, the grouping columns and,
+    when money inputs are carried to report-year prices, the period column and its years."""
+    twice = sorted({g for g in group_by if list(group_by).count(g) > 1})
+    if twice:
+        raise InvalidInput("data.group-twice", column=", ".join(twice))
     merged: dict[str, ColumnRule] = {g: ColumnRule(g, numeric=False) for g in group_by}
+    if period is not None:
+        name, years, default = period
+        required = name in merged  # grouped by period: the data must have it
+        merged[name] = ColumnRule(
+            name, numeric=False, years=years, default=None if required else default
+        )
     for name, allow_negative, used_by in columns:
         old = merged.get(name)
         if old is None:
@@ -407,4 +447,6 @@ def rules_for(
             merged[name] = ColumnRule(
                 name, True, old.allow_negative and allow_negative, (*old.used_by, used_by)
             )
+        else:
+            raise InvalidInput("data.group-is-input", column=name, indicator=used_by)
     return list(merged.values())

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlglot import exp
 
 from gachi.engine.catalog import Catalog, Entry
+from gachi.engine.data import period_year
 from gachi.engine.expr.nodes import Arith, Call, Name, Neg, Node, Number, children, names
 from gachi.engine.expr.to_sql import column, number, to_sql
 from gachi.kernel.units import parse_unit
@@ -44,6 +46,8 @@ class Plan:
     catalog: Catalog
     indicators: tuple[IndicatorPlan, ...]
     group_by: tuple[str, ...]
+    # (column, years) when money inputs are carried from their period's prices to the report year
+    period: tuple[str, frozenset[int]] | None = None
     # generated SQL per (table, dialect); the plan is immutable, so is its SQL
     _sql: dict[tuple[str, str], str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -155,11 +159,18 @@ def split_constant(catalog: Catalog, entry: Entry, dialect: str) -> tuple[float,
     kept: list[tuple[Node, bool]] = []
     bare: set[str] = set()  # inputs whose unit scale moved into the scalar
     baseline = entry.spec.baseline.input if entry.spec.baseline else None
+    # Only a name that appears nowhere else in the formula may lose its scale to the scalar.
+    uses = Counter(n.id for n in names(entry.formula))
     for node, divides in factors:
         value = _constant(entry, node)
         if value is None or (divides and value == 0) or not math.isfinite(value):
             kept.append((node, divides))
-            if isinstance(node, Name) and node.id in entry.input_units and node.id != baseline:
+            if (
+                isinstance(node, Name)
+                and node.id in entry.input_units
+                and node.id != baseline
+                and uses[node.id] == 1
+            ):
                 scale = entry.input_units[node.id].scale
                 if scale != 1.0:
                     scalar = scalar / scale if divides else scalar * scale
@@ -228,17 +239,22 @@ def name_value(catalog: Catalog, entry: Entry, name: str, dialect: str) -> exp.E
     """
     if name in entry.input_units:
         inp = next(i for i in entry.spec.inputs if i.name == name)
-        scale = entry.input_units[name].scale
+        unit = entry.input_units[name]
         col: exp.Expression = column(inp.source_column)
-        if scale != 1.0:
-            col = exp.Mul(this=col, expression=number(scale))
+        if unit.scale != 1.0:
+            col = exp.Mul(this=col, expression=number(unit.scale))
+        if unit.currency is not None and catalog.price_indices is not None:
+            col = exp.Mul(this=col, expression=deflator(catalog, unit.currency, dialect))
         baseline = entry.spec.baseline
         if baseline is not None and baseline.input == name:
             ref = entry.proxies[baseline.reference]
-            excess = exp.Sub(this=exp.Paren(this=col), expression=number(ref.value))
-            col = exp.Greatest(
+            excess = exp.Sub(this=exp.Paren(this=col.copy()), expression=number(ref.value))
+            above = exp.Greatest(
                 this=exp.Paren(this=excess), expressions=[number(0.0)], ignore_nulls=True
             )
+            # A missing input stays missing: GREATEST alone would turn it into 0.
+            missing = exp.Is(this=col, expression=exp.Null())
+            return exp.Case().when(missing, exp.Null()).else_(above)
         return col
     if name in entry.proxies:
         return number(entry.proxies[name].value)
@@ -248,6 +264,26 @@ def name_value(catalog: Catalog, entry: Entry, name: str, dialect: str) -> exp.E
     return exp.Mul(
         this=exp.Paren(this=record_value(catalog, dep, dialect)), expression=number(factor)
     )
+
+
+def money_inputs(catalog: Catalog, entry: Entry) -> list[str]:
+    """The inputs of `entry` that are amounts of money, carried to report-year prices."""
+    if catalog.price_indices is None:
+        return []
+    return [n for n, u in entry.input_units.items() if u.currency is not None]
+
+
+def deflator(catalog: Catalog, currency: str, dialect: str) -> exp.Expression:
+    """Per record, CPI(report year) / CPI(the record's year): a won of 2022 in 2024 prices."""
+    assert catalog.price_indices is not None
+    index = catalog.price_indices[currency]
+    report = catalog.settings.report_year
+    year = period_year(column(catalog.settings.period_column), dialect)
+    ifs = [
+        exp.If(this=exp.Literal.number(y), true=number(index.factor(y, report)))
+        for y in sorted(index.index)
+    ]
+    return exp.Case(this=year, ifs=ifs)
 
 
 def columns_of(catalog: Catalog, entry: Entry) -> tuple[str, ...]:
@@ -284,4 +320,15 @@ def compile_plan(
                 _can_be_undefined(catalog, entry),
             )
         )
-    return Plan(catalog, tuple(plans), tuple(group_by))
+    currencies = {
+        catalog.entries[i].input_units[n].currency
+        for i in catalog.closure(ids)
+        for n in money_inputs(catalog, catalog.entries[i])
+    }
+    period = None
+    if currencies and catalog.price_indices is not None:
+        years = frozenset.intersection(
+            *(frozenset(catalog.price_indices[str(c)].index) for c in currencies)
+        )
+        period = (catalog.settings.period_column, years)
+    return Plan(catalog, tuple(plans), tuple(group_by), period)

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from gachi.engine.catalog import Catalog, Entry
 from gachi.engine.data import DataInfo
 from gachi.engine.expr.nodes import to_text
+from gachi.engine.plan import money_inputs
 
 
 class ResultRow(NamedTuple):
@@ -57,6 +58,7 @@ class Lineage:
     adjustments: Mapping[str, float]
     factor: float
     depends_on: tuple[str, ...]
+    money_inputs: tuple[str, ...] = ()  # carried from their period's prices to the report year
 
 
 def lineage_of(catalog: Catalog, entry: Entry, factor: float) -> Lineage:
@@ -103,6 +105,7 @@ def lineage_of(catalog: Catalog, entry: Entry, factor: float) -> Lineage:
         adjustments=adjustments,
         factor=factor,
         depends_on=entry.depends_on,
+        money_inputs=tuple(money_inputs(catalog, entry)),
     )
 
 

@@ -25,7 +25,13 @@ def data_rules(plan: Plan) -> list[ColumnRule]:
             for inp in entry.spec.inputs:
                 if inp.source_column in p.columns:
                     triples.append((inp.source_column, inp.allow_negative, p.id))
-    return rules_for(triples, plan.group_by)
+    period = None
+    if plan.period is not None:
+        # Without a period column, money inputs are taken as report-year prices (and the run
+        # says so): the column is filled with the report year.
+        name, years = plan.period
+        period = (name, years, str(catalog.settings.report_year))
+    return rules_for(triples, plan.group_by, period=period)
 
 
 def measure(plan: Plan, dataset: Dataset, *, progress: Progress | None = None) -> Result:

@@ -208,6 +208,10 @@ class Settings(_Model):
     report_year: int = Field(default=2024, ge=1950, le=2100)
     currency: Literal["KRW", "USD", "EUR", "GBP", "JPY"] = "KRW"
     price_index: Literal["cpi", "none"] = "cpi"
+    period_column: str = Field(
+        default="period",
+        description="data column whose leading year carries money inputs to report-year prices",
+    )
     discount_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     exchange_rates: dict[int, dict[str, float]] | None = Field(
         default=None, description="won per unit, per year; replaces the shipped table"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
@@ -27,6 +28,10 @@ GREEN_BOOK_RATE = 0.035
 """The UK Treasury Green Book discount rate the Guide's worked example uses."""
 
 FRACTIONS = ("deadweight", "displacement", "attribution", "drop_off")
+MAX_DURATION = 50
+"""The longest an outcome may last, in years (the indicator catalogue's cap too)."""
+MAX_OUTCOME_START = 10
+"""The latest an outcome may start, in years after the activity year (as in the catalogue)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,8 +39,8 @@ class Outcome:
     """One row of a value map: a change for one stakeholder, counted, valued and adjusted.
 
     `proxy` is money per unit of `quantity` (negative for a harm). The four adjustments are
-    fractions 0..1 (0.25 is 25%). The outcome lasts `duration` whole years and starts
-    `outcome_start` years after the activity year (0: in the activity year itself).
+    fractions 0..1 (0.25 is 25%). The outcome lasts `duration` whole years (1 to 50) and starts
+    `outcome_start` years after the activity year (0 to 10; 0: in the activity year itself).
     `places` tells, per field name, where the value was read; errors point there.
     Constructing an invalid outcome raises `InvalidInput` listing every problem at once.
     """
@@ -66,9 +71,17 @@ class Outcome:
         for name in FRACTIONS:
             _check_fraction(getattr(self, name), name, self.places, issues)
         _check_currency(self.currency, "currency", self.places, issues)
-        duration = _whole(self.duration, "duration", self.places, issues, "sroi.duration", 1)
+        duration = _whole(
+            self.duration, "duration", self.places, issues, "sroi.duration", 1, MAX_DURATION
+        )
         start = _whole(
-            self.outcome_start, "outcome_start", self.places, issues, "sroi.outcome-start", 0
+            self.outcome_start,
+            "outcome_start",
+            self.places,
+            issues,
+            "sroi.outcome-start",
+            0,
+            MAX_OUTCOME_START,
         )
         if issues:
             raise InvalidInput.of(issues)
@@ -399,8 +412,9 @@ def _finite(value: object) -> float | None:
 def _check_text(
     value: object, name: str, places: Mapping[str, Location], issues: list[Issue]
 ) -> None:
-    if not isinstance(value, str) or not value.strip():
-        issues.append(Issue("sroi.not-text", {"field": _label(places, name)}, _where(places, name)))
+    code = "sroi.not-text" if not isinstance(value, str) else "sroi.empty"
+    if code == "sroi.not-text" or not str(value).strip():
+        issues.append(Issue(code, {"field": _label(places, name)}, _where(places, name)))
 
 
 def _check_number(
@@ -468,13 +482,28 @@ def _whole(
     issues: list[Issue],
     code: str,
     minimum: int,
+    maximum: int,
 ) -> int:
-    """A whole number of years (an integral float such as 3.0 is accepted as 3)."""
+    """A whole number of years from `minimum` to `maximum` (3.0 is accepted as 3)."""
+    shown = _shown(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
         issues.append(
-            Issue(code, {"field": _label(places, name), "value": str(value)}, _where(places, name))
+            Issue(
+                code,
+                {"field": _label(places, name), "value": shown, "max": maximum},
+                _where(places, name),
+            )
         )
         return minimum
     return value
+
+
+def _shown(value: object) -> str:
+    """A value for a message: big numbers in short scientific form, not hundreds of digits."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return f"{Decimal(value):.3e}"
+    if isinstance(value, float):
+        return f"{value:,.10g}"
+    return str(value)

@@ -12,35 +12,89 @@ from gachi.kernel.money import KOREAN_UNITS
 
 # --- cell parsers: each returns the value or raises ValueError --------------------------------
 
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+class BadComma(ValueError):
+    """A number whose commas are not thousands separators (``1,5``, ``1,2,3``): never guessed."""
+
+    code = "sroi.bad-comma"
+
+
+class NotFinite(ValueError):
+    """A number too large to compute with, NaN or an infinity."""
+
+    code = "sroi.not-finite"
+
+
+# Commas only as thousands separators, in groups of three; no underscores, no inner spaces.
+_DIGITS = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
+_NUMBER = re.compile(r"[+-]?" + _DIGITS)
+_NOT_FINITE = re.compile(r"[+-]?\.?(?:inf|infinity|nan)", re.IGNORECASE)
 _SCALES = {u.removesuffix("원"): float(v) for u, v in KOREAN_UNITS.items() if u != "원"}
 _MONEY_PART = re.compile(
-    r"(\d+(?:\.\d+)?)(" + "|".join(sorted(_SCALES, key=len, reverse=True)) + r")?"
+    r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)("
+    + "|".join(sorted(_SCALES, key=len, reverse=True))
+    + r")?\s*"
 )
 _TRUE = {"true", "yes", "y", "1", "예", "네", "참"}
 _FALSE = {"false", "no", "n", "0", "아니오", "아니요", "거짓"}
 
 
 def parse_number(value: object) -> float:
-    """A number from a cell: numbers as they are, text with optional thousands separators."""
+    """A finite number from a cell: numbers as they are, text with correctly grouped commas."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return _finite(float(value))
+        except OverflowError:  # an int beyond the float range
+            raise NotFinite(value) from None
     if isinstance(value, str):
-        text = re.sub(r"[\s,]", "", value)
+        text = value.strip()
         if _NUMBER.fullmatch(text):
-            return float(text)
+            return _finite(float(text.replace(",", "")))
+        _refuse(text)
     raise ValueError(value)
+
+
+def _finite(number: float) -> float:
+    if not math.isfinite(number):
+        raise NotFinite(number)
+    return number
+
+
+def _refuse(text: str, read: Callable[[str], float] | None = None) -> None:
+    """Raise the most telling error for text that `read` (or the number rule) cannot read."""
+    if _NOT_FINITE.fullmatch(text):
+        raise NotFinite(text)
+    if "," in text:
+        try:
+            if read is None:
+                parse_number(text.replace(",", ""))
+            else:
+                read(text.replace(",", ""))
+        except ValueError:
+            return
+        raise BadComma(text)
 
 
 def parse_money(value: object) -> float:
     """An amount: ``1200000``, ``1,200,000원``, ``₩1,200,000``, ``120만원``, ``1억 2,000만원``."""
     if not isinstance(value, str):
         return parse_number(value)
-    text = re.sub(r"[\s,]", "", value)
+    try:
+        return _money(value)
+    except ValueError:
+        _refuse(value.strip(), _money)
+        raise
+
+
+def _money(value: str) -> float:
+    text = value.strip()
     sign = -1.0 if text.startswith(("-", "−")) else 1.0
-    text = text.lstrip("+-−").removeprefix("₩").removesuffix("원").removesuffix("KRW")
+    if text[:1] in ("+", "-", "−"):
+        text = text[1:].lstrip()
+    text = text.removeprefix("₩").lstrip()
+    text = text.removesuffix("KRW").removesuffix("원").rstrip()
     if _NUMBER.fullmatch(text):
-        return sign * float(text)
+        return sign * _finite(float(text.replace(",", "")))
     pos, total, previous = 0, 0.0, math.inf
     while pos < len(text):
         part = _MONEY_PART.match(text, pos)
@@ -49,10 +103,10 @@ def parse_money(value: object) -> float:
         scale = _SCALES[part[2]] if part[2] else 1.0
         if scale >= previous:  # units must shrink left to right: 1억 2000만, not 2000만 1억
             raise ValueError(value)
-        total, previous, pos = total + float(part[1]) * scale, scale, part.end()
+        total, previous, pos = total + float(part[1].replace(",", "")) * scale, scale, part.end()
     if pos == 0:
         raise ValueError(value)
-    return sign * total
+    return sign * _finite(total)
 
 
 def fraction_and_text(value: object) -> tuple[float, str]:
