@@ -498,9 +498,7 @@ baseline: {input: wage, reference: market}
 def test_money_inputs_are_carried_to_report_year_prices(demo: tuple[Plan, Result]) -> None:
     _, result = demo
     rows = {
-        r.group[2]: r.value
-        for r in result.rows
-        if r.indicator == "fair_wage_premium" and r.records
+        r.group[2]: r.value for r in result.rows if r.indicator == "fair_wage_premium" and r.records
     }
     cpi = {2022: 107.71, 2023: 111.59, 2024: 114.18}  # src/gachi/data/cpi_kr.yaml
     reference = 2_980_000 * cpi[2024] / cpi[2023]  # the SME average wage of 2023, in 2024 won

@@ -7,13 +7,14 @@ code 1, so no library error ever reaches a person as a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
 import typer
 
 from gachi.errors import GachiError
-from gachi.kernel.i18n import Lang, set_lang
+from gachi.kernel.i18n import Lang, set_lang, t
 
 app = typer.Typer(
     name="gachi",
@@ -63,6 +64,19 @@ def run(argv: list[str] | None = None) -> int:
     except SystemExit as ex:
         code = ex.code
         return code if isinstance(code, int) else (0 if code is None else 1)
+    except KeyboardInterrupt:
+        print(t("cli.interrupted"), file=sys.stderr)
+        return 130
+    except Exception as ex:
+        # A bug of ours, not a mistake of the user's: one line that says so, never a traceback,
+        # unless GACHI_DEBUG asks for it.
+        if os.environ.get("GACHI_DEBUG"):
+            raise
+        print(
+            f"internal-error: {t('cli.internal-error', None, kind=type(ex).__name__, detail=ex)}",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -8,6 +8,7 @@ each at its `file:line:col`. What it returns is ready to be planned and run.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -254,7 +255,15 @@ def _check_indicator(
                 Issue(ex.first.code, ex.first.params, pos.at(("proxies", i, "base_year")))
             )
             continue
-        proxies[proxy.name] = ResolvedProxy(proxy, converted, rebased)
+        resolved = ResolvedProxy(proxy, converted, rebased)
+        if not math.isfinite(resolved.value):
+            issues.append(
+                Issue(
+                    "spec.proxy-not-finite", {"name": proxy.name}, pos.at(("proxies", i, "value"))
+                )
+            )
+            continue
+        proxies[proxy.name] = resolved
         _check_uncertainty(proxy, pos, i, issues)
 
     for other_id, (other, _, _) in specs.items():

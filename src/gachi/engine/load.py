@@ -127,7 +127,27 @@ def _build(
     file: str,
     lines: tuple[str, ...],
     keys: dict[PathKey, tuple[int, int]],
+    seen: set[int] | None = None,
 ) -> Any:
+    # An alias makes the composer reuse a node; walking it again and again is how a few hundred
+    # bytes of YAML ("billion laughs") can take forever. Definitions have no need for aliases.
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        line = node.start_mark.line
+        raise _Failed(
+            Issue(
+                "yaml.alias",
+                {},
+                Location(
+                    file,
+                    line + 1,
+                    node.start_mark.column + 1,
+                    1,
+                    lines[line] if line < len(lines) else None,
+                ),
+            )
+        )
+    seen.add(id(node))
     starts[path] = (node.start_mark.line, node.start_mark.column)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -159,12 +179,12 @@ def _build(
                 )
             starts[(*path, key)] = (key_node.start_mark.line, key_node.start_mark.column)
             keys[(*path, key)] = starts[(*path, key)]
-            out[key] = _build(value_node, (*path, key), starts, styles, file, lines, keys)
+            out[key] = _build(value_node, (*path, key), starts, styles, file, lines, keys, seen)
             # the value's own start (for carets inside strings) overrides the key's
         return out
     if isinstance(node, yaml.SequenceNode):
         return [
-            _build(v, (*path, i), starts, styles, file, lines, keys)
+            _build(v, (*path, i), starts, styles, file, lines, keys, seen)
             for i, v in enumerate(node.value)
         ]
     assert isinstance(node, yaml.ScalarNode)

@@ -20,14 +20,31 @@ TABLE = "gachi_records"
 def measure_postgres(plan: Plan, dataset: Dataset, dsn: str, *, batch: int = 50_000) -> Result:
     """Compute `plan` over `dataset` on the PostgreSQL at `dsn` (a libpq connection string)."""
     import psycopg
-    from psycopg import sql
 
     rules = data_rules(plan)
     names = [r.name for r in rules]
     try:
         conn = psycopg.connect(dsn, connect_timeout=10)
-    except psycopg.OperationalError as ex:
-        raise InvalidInput("postgres.unreachable", detail=str(ex).strip().splitlines()[0]) from None
+    except psycopg.Error as ex:  # unreachable, refused, or a malformed connection string
+        raise InvalidInput("postgres.unreachable", detail=_first_line(ex)) from None
+    try:
+        return _measure(plan, dataset, conn, rules, names, batch)
+    except psycopg.DataError as ex:  # SQLSTATE class 22: an overflow, a NUL byte in text
+        raise DataError("data.postgres-computation", detail=_first_line(ex)) from None
+    except psycopg.Error as ex:
+        raise InvalidInput("postgres.failed", detail=_first_line(ex)) from None
+
+
+def _first_line(ex: Exception) -> str:
+    text = str(ex).strip()
+    return text.splitlines()[0] if text else type(ex).__name__
+
+
+def _measure(
+    plan: Plan, dataset: Dataset, conn: Any, rules: list[Any], names: list[str], batch: int
+) -> Result:
+    from psycopg import sql
+
     with conn, conn.cursor() as cur:
         columns = sql.SQL(", ").join(
             sql.SQL("{} {}").format(
@@ -48,13 +65,8 @@ def measure_postgres(plan: Plan, dataset: Dataset, dsn: str, *, batch: int = 50_
             while chunk := source.fetchmany(batch):
                 for row in chunk:
                     copy.write_row(row)
-        try:
-            cur.execute(plan.sql(TABLE, dialect="postgres").encode())
-        except psycopg.DataError as ex:  # SQLSTATE class 22: data exceptions
-            # PostgreSQL stops on an overflow where DuckDB gives infinity: same meaning.
-            raise DataError(
-                "data.postgres-computation", detail=str(ex).strip().splitlines()[0]
-            ) from None
+        # PostgreSQL stops on an overflow where DuckDB gives infinity: the caller reports it.
+        cur.execute(plan.sql(TABLE, dialect="postgres").encode())
         rows: list[Any] = cur.fetchall()
     return assemble(plan, rows, dataset.info, backend="postgres")
 

@@ -24,7 +24,10 @@ Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # No NaN or infinity anywhere in a definition: they would poison every total they touch.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False
+    )
 
 
 class Text(_Model):
@@ -217,6 +220,17 @@ class Settings(_Model):
         default=None, description="won per unit, per year; replaces the shipped table"
     )
     exchange_rate_source: Source | None = None
+
+    @field_validator("exchange_rates")
+    @classmethod
+    def _positive_rates(
+        cls, table: dict[int, dict[str, float]] | None
+    ) -> dict[int, dict[str, float]] | None:
+        for year, row in (table or {}).items():
+            for currency, rate in row.items():
+                if not rate > 0:
+                    raise ValueError(f"{year} {currency}: an exchange rate must be above 0")
+        return table
 
 
 assert set(CURRENCIES) == {"KRW", "USD", "EUR", "GBP", "JPY"}

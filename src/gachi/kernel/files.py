@@ -7,6 +7,7 @@ import csv
 import io
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -138,7 +139,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
     _read_bytes(path)  # existence, emptiness and size checks
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as ex:
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as ex:
         raise InvalidInput("file.bad-xlsx", where=Location(str(path)), detail=str(ex)) from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
@@ -175,14 +176,36 @@ def _with_header(file: str, rows: list[tuple[int, tuple[Any, ...]]], sheet: str 
 
 @contextmanager
 def atomic_output(path: Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
-    """Write to a temporary file beside `path` and move it into place only if all went well."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    """Write to a temporary file beside `path` and move it into place only if all went well.
+
+    A symbolic link is followed (its target is replaced, the link stays); anything that exists
+    and is not a regular file (a folder, a device) is refused. The new file gets the permissions
+    a newly created file would get, not the temporary file's private ones.
+    """
+    target = path.resolve() if path.is_symlink() else path
+    where = Location(str(path))
+    if target.exists() and not target.is_file():
+        raise InvalidInput("file.cannot-write", where=where, detail="not a regular file")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as ex:
+        raise InvalidInput(
+            "file.cannot-write", where=where, detail=ex.strerror or str(ex)
+        ) from None
     os.close(fd)
     try:
         with open(tmp, mode, encoding=None if "b" in mode else encoding) as fh:
             yield fh
-        os.replace(tmp, path)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except OSError as ex:
+        Path(tmp).unlink(missing_ok=True)
+        raise InvalidInput(
+            "file.cannot-write", where=where, detail=ex.strerror or str(ex)
+        ) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

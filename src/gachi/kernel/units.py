@@ -235,7 +235,10 @@ def _parse_factor(tokens: list[tuple[str, str]], text: str) -> tuple[Unit, list[
     else:
         raise InvalidInput("unit.syntax", unit=text)
     if tokens and tokens[0][0] == "pow":
-        unit = unit ** int(tokens[0][1][1:])
+        power = int(tokens[0][1][1:])
+        if not -12 <= power <= 12:
+            raise InvalidInput("unit.syntax", unit=text)
+        unit = unit**power
         tokens = tokens[1:]
     return unit, tokens
 
