@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gachi.cli.main import run
-
 from conftest import DEMO  # type: ignore[import-not-found]
+from gachi.cli.main import run
 
 CATALOG = str(DEMO / "indicators")
 DATA = str(DEMO / "records.csv")
