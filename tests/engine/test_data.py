@@ -225,7 +225,7 @@ def test_empty_file(plan: Plan, tmp_path: Path) -> None:
 def test_header_only(plan: Plan, tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as caught:
         open_dataset(write_csv(tmp_path / "d.csv", [HEADER]), data_rules(plan))
-    assert caught.value.first.code == "file.no-rows"
+    assert caught.value.first.code == "file.no-data-rows"
 
 
 def test_missing_file_and_unknown_format(plan: Plan, tmp_path: Path) -> None:
@@ -306,8 +306,9 @@ def test_text_in_a_dataframe_number_column(plan: Plan) -> None:
     frame.loc[1, "통화수"] = "열"
     (issue,) = data_issues(plan, frame)
     assert issue.code == "data.not-a-number"
+    # records of a DataFrame or a Parquet file are counted from 1: pandas index 1 is record 2
     assert (issue.params["row"], issue.params["column"], issue.params["value"]) == (
-        1,
+        2,
         "통화수",
         "열",
     )
@@ -324,3 +325,47 @@ def test_a_column_named_like_the_row_counter_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DataError) as caught:
         open_dataset(path, [rules[0], ColumnRule("__ROW", used_by=("x",))])
     assert caught.value.first.code == "data.reserved-column"
+
+
+def test_row_numbers_count_blank_lines_and_cells_over_two_lines(plan: Plan, tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text(
+        "기관,사업,통화수,refunds\n"
+        "a,b,1,0\n"
+        "\n"  # line 3 is blank
+        'a,"여러\n줄",2,0\n'  # lines 4–5: one record
+        "a,b,many,0\n",  # line 6
+        encoding="utf-8",
+    )
+    (issue,) = data_issues(plan, path)
+    assert issue.code == "data.not-a-number"
+    assert (issue.where.line, issue.where.col) == (6, 3)  # type: ignore[union-attr]
+
+
+def test_two_columns_with_one_name_are_refused(plan: Plan, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "d.csv", [[*HEADER, "통화수"], ["a", "b", "1", "0", "2"]])
+    (issue,) = data_issues(plan, path)
+    assert issue.code == "data.duplicate-column"
+    assert issue.params == {"column": "통화수", "first": 3, "second": 5}
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append([*HEADER, "기관"])
+    sheet.append(["a", "b", 1, 0, "c"])
+    book.save(tmp_path / "d.xlsx")
+    (issue,) = data_issues(plan, tmp_path / "d.xlsx")
+    assert issue.code == "data.duplicate-column"
+
+
+@pytest.mark.parametrize("cell", ["1,5", "1,2,3", "1_000", "12,34.5"])
+def test_commas_only_as_thousands_separators(plan: Plan, tmp_path: Path, cell: str) -> None:
+    path = write_csv(tmp_path / "d.csv", [HEADER, ["a", "b", cell, "0"]])
+    (issue,) = data_issues(plan, path)
+    assert (issue.code, issue.params["value"]) == ("data.not-a-number", cell)
+
+
+def test_well_grouped_thousands_are_numbers(plan: Plan, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "d.csv", [HEADER, ["a", "b", "1,234,567.5", "-1,000"]])
+    with open_dataset(path, data_rules(plan)) as ds:
+        got = ds.con.execute('SELECT "통화수", refunds FROM records').fetchall()
+    assert got == [(1234567.5, -1000.0)]

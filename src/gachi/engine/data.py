@@ -9,10 +9,7 @@ reported at once with its row and column. Nothing is computed on data that faile
 
 from __future__ import annotations
 
-import codecs
-import hashlib
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,11 +19,10 @@ import duckdb
 from sqlglot import exp
 
 from gachi.engine.expr.to_sql import column
+from gachi.engine.sources import RAW, ROW, Lines, create_temp, read_source
 from gachi.errors import DataError, InvalidInput, Issue, Location
-from gachi.kernel.files import sniff_encoding
 
 TABLE = "records"
-ROW = "__row"
 MAX_ABS = 1e15  # beyond this a double can no longer add up won exactly
 MAX_ISSUES = 20
 _VARCHAR = exp.DataType.build("varchar")
@@ -60,7 +56,7 @@ class Dataset:
     con: duckdb.DuckDBPyConnection
     info: DataInfo
     table: str = TABLE
-    row_offset: int = 1  # adds to the 0-based row index to give the row number people see
+    lines: Lines = field(default_factory=lambda: Lines("records"))
     _tmp: list[str] = field(default_factory=list)
 
     def close(self) -> None:
@@ -75,14 +71,6 @@ class Dataset:
         self.close()
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def open_dataset(
     source: str | Path | Any,
     rules: Sequence[ColumnRule],
@@ -94,163 +82,16 @@ def open_dataset(
     con = duckdb.connect(config={"threads": threads or max(1, os.cpu_count() or 1)})
     tmp: list[str] = []
     try:
-        raw, info, offset, typed = _read(con, source, sheet, tmp)
-        ds = Dataset(con, info, TABLE, offset, tmp)
-        _check_and_type(ds, raw, rules, typed)
+        src = read_source(con, source, sheet, tmp)
+        info = DataInfo(src.file, src.sha256, src.rows, src.columns, src.encoding)
+        ds = Dataset(con, info, TABLE, src.lines, tmp)
+        _check_and_type(ds, RAW, rules, src.typed)
         return ds
     except BaseException:
         con.close()
         for p in tmp:
             Path(p).unlink(missing_ok=True)
         raise
-
-
-def _read(
-    con: duckdb.DuckDBPyConnection, source: Any, sheet: str | None, tmp: list[str]
-) -> tuple[str, DataInfo, int, bool]:
-    """Register the raw data as view `raw`; return its name, info, row offset and typedness."""
-    if not isinstance(source, (str, Path)):
-        frame = source
-        con.register("raw_frame", frame)
-        _create_raw(con, "raw_frame")
-        digest = _frame_digest(frame)
-        return (
-            "raw",
-            DataInfo("<DataFrame>", digest, len(frame), tuple(map(str, frame.columns))),
-            0,
-            True,
-        )
-    path = Path(source)
-    if not path.exists():
-        raise InvalidInput("file.missing", where=Location(str(path)))
-    if path.is_dir():
-        raise InvalidInput("file.is-directory", where=Location(str(path)))
-    if path.stat().st_size == 0:
-        raise InvalidInput("file.empty", where=Location(str(path)))
-    suffix = path.suffix.lower()
-    digest = _sha256(path)
-    encoding = None
-    if suffix == ".parquet":
-        try:
-            rel = con.read_parquet(str(path))
-        except duckdb.Error as ex:
-            raise InvalidInput(
-                "data.bad-parquet", where=Location(str(path)), detail=str(ex)
-            ) from None
-        con.register("raw_rel", rel)
-        _create_raw(con, "raw_rel")
-        typed, offset = True, 0
-    elif suffix in (".csv", ".txt", ".tsv"):
-        try:
-            encoding = sniff_encoding(path)
-        except InvalidInput as ex:
-            if ex.first.where is not None:
-                raise
-            raise InvalidInput(
-                ex.first.code, where=Location(str(path)), **ex.first.params
-            ) from None
-        read_path = path
-        if encoding not in ("utf-8", "utf-8-sig"):
-            read_path = _transcode(path, encoding, tmp)
-        try:
-            rel = con.read_csv(
-                str(read_path),
-                header=True,
-                all_varchar=True,
-                delimiter="\t" if suffix == ".tsv" else ",",
-            )
-        except duckdb.Error as ex:
-            raise InvalidInput(
-                "data.bad-csv", where=Location(str(path)), detail=_short(ex)
-            ) from None
-        con.register("raw_rel", rel)
-        _create_raw(con, "raw_rel")
-        typed, offset = False, 2  # line 1 is the header
-    elif suffix in (".xlsx", ".xlsm"):
-        frame = _xlsx_frame(path, sheet)
-        con.register("raw_frame", frame)
-        _create_raw(con, "raw_frame")
-        typed, offset = False, 2
-    else:
-        raise InvalidInput("file.unknown-format", where=Location(str(path)), suffix=suffix or "-")
-    try:
-        # read_csv/read_parquet are lazy: a bad byte or row past the sniffed sample fails here.
-        count = con.execute(
-            exp.select(exp.Count(this=exp.Star())).from_("raw").sql("duckdb")
-        ).fetchone()
-    except duckdb.Error as ex:
-        code = "data.bad-parquet" if suffix == ".parquet" else "data.bad-csv"
-        raise InvalidInput(code, where=Location(str(path)), detail=_short(ex)) from None
-    rows = int(count[0]) if count else 0
-    if rows == 0:
-        raise InvalidInput("file.no-rows", where=Location(str(path)))
-    cols = tuple(
-        str(d[0])
-        for d in con.execute(exp.select("*").from_("raw").limit(0).sql("duckdb")).description
-        if d[0] != ROW
-    )
-    return "raw", DataInfo(str(path), digest, rows, cols, encoding), offset, typed
-
-
-def _frame_digest(frame: Any) -> str:
-    """A content hash of a DataFrame: its column names and every row."""
-    import pandas as pd
-
-    h = hashlib.sha256("\x1f".join(map(str, frame.columns)).encode())
-    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return h.hexdigest()
-
-
-def _short(ex: Exception) -> str:
-    return str(ex).strip().splitlines()[0][:300]
-
-
-def _create_raw(con: duckdb.DuckDBPyConnection, source: str) -> None:
-    query = exp.select(
-        exp.alias_(exp.Window(this=exp.RowNumber()), ROW, quoted=True), exp.Star()
-    ).from_(exp.to_identifier(source, quoted=True))
-    con.execute(_create("VIEW", "raw", query))
-
-
-def _create(kind: str, name: str, query: exp.Expression) -> str:
-    statement = exp.Create(
-        this=exp.to_table(name, quoted=True),
-        kind=kind,
-        expression=query,
-        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
-    )
-    return statement.sql("duckdb")
-
-
-def _transcode(path: Path, encoding: str, tmp: list[str]) -> Path:
-    fd, name = tempfile.mkstemp(suffix=".csv")
-    tmp.append(name)
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    line = 1
-    with open(path, "rb") as src, os.fdopen(fd, "w", encoding="utf-8") as dst:
-        for chunk in iter(lambda: src.read(1 << 20), b""):
-            try:
-                text = decoder.decode(chunk)
-            except UnicodeDecodeError as ex:
-                line += chunk[: ex.start].count(b"\n")
-                raise InvalidInput(
-                    "file.encoding-at", where=Location(str(path), line), encoding=encoding
-                ) from None
-            line += text.count("\n")
-            dst.write(text)
-        dst.write(decoder.decode(b"", final=True))
-    return Path(name)
-
-
-def _xlsx_frame(path: Path, sheet: str | None) -> Any:
-    import pandas as pd
-
-    from gachi.kernel.files import read_table
-
-    table = read_table(path, sheet=sheet)
-    headers = [h or f"column{i + 1}" for i, h in enumerate(table.headers)]
-    data = [[None if c is None else str(c) for c in cells] for _, cells in table.rows]
-    return pd.DataFrame(data, columns=headers, dtype="object")
 
 
 def _check_and_type(ds: Dataset, raw: str, rules: Sequence[ColumnRule], typed: bool) -> None:
@@ -299,13 +140,14 @@ def _check_and_type(ds: Dataset, raw: str, rules: Sequence[ColumnRule], typed: b
         )
     ).from_(raw)
     found = con.execute(counts.sql("duckdb")).fetchone() or ()
+    findings: list[Finding] = []
     for (rule, condition, col, code), count in zip(checks, found, strict=True):
         if count:
-            _collect(ds, raw, rule, condition, col, code, issues)
-        if len(issues) >= MAX_ISSUES:
+            findings += _collect(ds, raw, rule, condition, col, code)
+        if len(findings) >= MAX_ISSUES:
             break
-    if issues:
-        raise DataError.of(issues[:MAX_ISSUES])
+    if findings:
+        raise DataError.of(_issues(ds, findings[:MAX_ISSUES]))
 
     select = exp.select(
         *(
@@ -320,7 +162,7 @@ def _check_and_type(ds: Dataset, raw: str, rules: Sequence[ColumnRule], typed: b
         ),
         *(exp.alias_(exp.Literal.string(str(r.default)), r.name, quoted=True) for r in defaulted),
     ).from_(raw)
-    con.execute(_create("TABLE", TABLE, select))
+    con.execute(create_temp("TABLE", TABLE, select))
 
 
 def period_year(col: exp.Expression, dialect: str, *, safe: bool = False) -> exp.Expression:
@@ -378,14 +220,30 @@ def _checks(rules: Sequence[ColumnRule], typed: bool) -> Iterator[Check]:
             yield rule, negative, col, "data.negative"
 
 
+# A comma is a thousands separator only where it groups thousands: "1,234.5" yes, "1,5" no.
+_GROUPED = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
+
+
 def _as_double(col: exp.Expression, typed: bool) -> exp.Expression:
+    """The cell as a number, or NULL when it is not one (then `data.not-a-number` says so)."""
     if typed:
         return exp.TryCast(this=col.copy(), to=_DOUBLE.copy())
-    cleaned = exp.func(
-        "replace", exp.Trim(this=col.copy()), exp.Literal.string(","), exp.Literal.string("")
+    text = exp.Trim(this=col.copy())
+    grouped = exp.func("regexp_full_match", text.copy(), exp.Literal.string(_GROUPED))
+    without_commas = exp.func(
+        "replace", text.copy(), exp.Literal.string(","), exp.Literal.string("")
     )
-    return exp.TryCast(
-        this=exp.Nullif(this=cleaned, expression=exp.Literal.string("")), to=_DOUBLE.copy()
+    as_number = exp.TryCast(
+        this=exp.Nullif(this=text.copy(), expression=exp.Literal.string("")), to=_DOUBLE.copy()
+    )
+    return (
+        exp.Case()
+        .when(exp.func("contains", text.copy(), exp.Literal.string("_")), exp.Null())
+        .when(
+            exp.func("contains", text.copy(), exp.Literal.string(",")),
+            exp.Case().when(grouped, exp.TryCast(this=without_commas, to=_DOUBLE.copy())),
+        )
+        .else_(as_number)
     )
 
 
@@ -396,29 +254,31 @@ def _collect(
     condition: exp.Expression | exp.Condition,
     col: exp.Expression | None,
     code: str,
-    issues: list[Issue],
-) -> None:
+) -> list[Finding]:
+    """The first few records that fail `condition`, as (rule, code, record index, value)."""
     cols: list[exp.Expression] = [column(ROW)]
     if col is not None:
         cols.append(exp.Cast(this=col.copy(), to=_VARCHAR.copy()))
     query = exp.select(*cols).from_(raw).where(condition).order_by(column(ROW)).limit(5)
     rows = ds.con.execute(query.sql("duckdb")).fetchall()
-    # In a file, the column number is the spreadsheet's (1-based) as well as the row.
-    col_no = ds.info.columns.index(rule.name) + 1 if ds.row_offset else None
-    for row in rows:
-        line = int(row[0]) - 1 + ds.row_offset
-        issues.append(
-            Issue(
-                code,
-                {
-                    "column": rule.name,
-                    "value": row[1] if len(row) > 1 else "",
-                    "row": line,
-                    "limit": f"{MAX_ABS:.0e}",
-                },
-                Location(ds.info.source, line if ds.row_offset else None, col_no, field=rule.name),
-            )
-        )
+    return [(rule, code, int(row[0]) - 1, row[1] if len(row) > 1 else "") for row in rows]
+
+
+Finding = tuple["ColumnRule", str, int, Any]
+
+
+def _issues(ds: Dataset, findings: list[Finding]) -> list[Issue]:
+    """Findings as issues at the row (and, in a file, the column) a person would look at."""
+    lines = ds.lines.of(index for _, _, index, _ in findings)
+    out = []
+    for rule, code, index, value in findings:
+        row = lines.get(index, index + 1)
+        in_file = ds.lines.in_file
+        col_no = ds.info.columns.index(rule.name) + 1 if in_file else None
+        params = {"column": rule.name, "value": value, "row": row, "limit": f"{MAX_ABS:.0e}"}
+        where = Location(ds.info.source, row if in_file else None, col_no, field=rule.name)
+        out.append(Issue(code, params, where))
+    return out
 
 
 def rules_for(
