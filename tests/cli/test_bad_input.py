@@ -148,3 +148,30 @@ def test_grouping_by_a_column_twice(capsys: pytest.CaptureFixture[str]) -> None:
         capsys,
         "data.group-twice",
     )
+
+
+def test_explain_filters_need_only_exist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "d.csv"
+    # the second record has no programme; filtering on organisation must not mind
+    data.write_text(
+        "organisation,programme,period,blocked_calls\nA,p,2024,1000\nB,,2024,5\n", encoding="utf-8"
+    )
+    args = ["explain", "voice_phishing_prevented", "-c", CATALOG, "-d", str(data)]
+    assert run([*args, "-w", "programme=p"]) == 0
+    assert "(records: 1)" in capsys.readouterr().out
+    _fails([*args, "-w", "period=2024", "-w", "period=2023"], capsys, "cli.where-twice")
+
+
+def test_validate_reports_every_file_even_unreadable_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "cat"
+    folder.mkdir()
+    (folder / "a.yaml").write_bytes(b"")
+    (folder / "b.YAML").write_bytes(b"\xff\xfe\xfa not text")
+    (folder / "c.yaml").write_text("id: [\n", encoding="utf-8")
+    (folder / "catalog.yaml").write_text("# all defaults\n", encoding="utf-8")
+    err = _fails(["catalog", "validate", str(folder)], capsys, "file.empty")
+    assert "b.YAML" in err and "c.yaml:2" in err and "catalog.yaml" not in err

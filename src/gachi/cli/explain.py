@@ -45,13 +45,18 @@ def explain_cmd(
         col, sep, value = item.partition("=")
         if not sep or not col.strip():
             raise InvalidInput("cli.bad-where", item=item)
+        if col.strip() in filters:
+            raise InvalidInput("cli.where-twice", column=col.strip())
         filters[col.strip()] = value.strip()
     if data is None:
         exp = explain(cat, indicator)
         print_lineage(exp.lineage, entry.spec)
         return
     plan = compile_plan(cat, [indicator], group_by=())
-    rules = data_rules(plan) + [ColumnRule(c, numeric=False) for c in filters]
+    rules = data_rules(plan)
+    known = {r.name for r in rules}
+    # A filter column only has to exist; empty cells elsewhere are none of its business.
+    rules += [ColumnRule(c, numeric=False, filled=False) for c in filters if c not in known]
     with open_dataset(data, rules, sheet=sheet) as ds:
         exp = explain(cat, indicator, ds, filters)
     print_lineage(exp.lineage, entry.spec)

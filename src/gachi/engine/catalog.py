@@ -113,7 +113,8 @@ def indicator_files(folder: Path) -> list[Path]:
     return sorted(
         p
         for p in folder.rglob("*")
-        if p.suffix in (".yaml", ".yml")
+        if p.suffix.lower() in (".yaml", ".yml")
+        and p.is_file()
         and p.name != SETTINGS_FILE
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )
@@ -129,7 +130,7 @@ def load_catalog(folder: Path | str, *, settings: Settings | None = None) -> Cat
         settings = Settings()
         settings_path = folder / SETTINGS_FILE
         if settings_path.exists():
-            loaded, _, problems = read_model(settings_path, Settings)
+            loaded, _, problems = read_model(settings_path, Settings, empty_is_default=True)
             issues += problems
             settings = loaded or settings
     rates = _rates(settings)

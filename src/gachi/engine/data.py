@@ -36,6 +36,7 @@ class ColumnRule:
     allow_negative: bool = True
     used_by: tuple[str, ...] = ()
     years: frozenset[int] | None = None  # a period column: its leading year must be one of these
+    filled: bool = True  # a text column whose every cell must have a value (grouping keys)
     default: str | None = None  # used for every record when the data has no such column
 
 
@@ -180,6 +181,8 @@ def _checks(rules: Sequence[ColumnRule], typed: bool) -> Iterator[Check]:
     """(rule, condition that marks a bad cell, column to show, message code), in report order."""
     for rule in rules:
         col = column(rule.name)
+        if not rule.numeric and not rule.filled:
+            continue  # only needs to exist (a filter column)
         if not rule.numeric:
             empty = exp.or_(
                 exp.Is(this=col, expression=exp.Null()),

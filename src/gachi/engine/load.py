@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from gachi.engine.expr.nodes import Span
-from gachi.errors import Issue, Location
+from gachi.errors import GachiError, Issue, Location
 from gachi.kernel.files import read_text
 
 PathKey = tuple[str | int, ...]
@@ -231,11 +231,20 @@ def _is_union_tag(part: object) -> bool:
     )
 
 
-def read_model(path: Path, model: type[M]) -> tuple[M | None, Positions | None, list[Issue]]:
+def read_model(
+    path: Path, model: type[M], *, empty_is_default: bool = False
+) -> tuple[M | None, Positions | None, list[Issue]]:
+    """Read and validate one file; every problem comes back as an issue, none is raised, so a
+    catalogue can report all its files at once. An empty file is the model's defaults when
+    `empty_is_default` (a settings file with everything commented out)."""
     try:
         data, pos = read_yaml(path)
     except _Failed as failed:
+        if empty_is_default and failed.issue.code == "yaml.empty":
+            return model(), None, []
         return None, None, [failed.issue]
+    except GachiError as ex:  # unreadable: empty, undecodable, too large
+        return None, None, list(ex.issues)
     if not isinstance(data, dict):
         return None, pos, [Issue("yaml.not-mapping", {}, pos.at(()))]
     obj, issues = validate(model, data, pos)
