@@ -82,7 +82,7 @@ def test_written_files_get_ordinary_permissions_and_links_are_followed(tmp_path:
 @pytest.mark.parametrize(
     ("unit", "value", "code"),
     [
-        ("call", ".nan", "spec.bad-value"),
+        ("call", ".nan", "spec.not-finite"),
         ("call", "1.7e+308", "spec.proxy-not-finite"),  # × 1.14 (CPI 2020→2024) overflows
         ("MWh^400", "1", "unit.syntax"),
     ],

@@ -103,7 +103,7 @@ def test_explain_substitutes_values(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert "3,120,000 [call] * 0.002 [case/call] * 41,004,847 [KRW/case]" in shown
     assert "newdaily.co.kr" in shown  # the source is shown
-    assert "reproduces the computed value exactly" in shown
+    assert "for these records, the formula with the summed inputs gives the computed value" in shown
 
 
 def test_errors_are_one_clear_line_without_traceback(

@@ -100,3 +100,35 @@ def test_the_command_and_each_option_have_help() -> None:
     for param in cmd.params:
         assert (getattr(param, "help", None) or "").strip(), param.name
     assert {p.name for p in cmd.params} >= {"file", "fmt", "investment", "discount_rate", "sheet"}
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "code"),
+    [
+        # 1e200 × 1e200 = 1e400: used to exit 0 printing `Infinity`, which is not JSON.
+        (
+            "big.yaml",
+            "investment: 1\noutcomes:\n  - {stakeholder: a, outcome: b, quantity: 1e200,"
+            " proxy: 1e200}\n",
+            "sroi.overflow",
+        ),
+        # used to be an OverflowError traceback from the discount factor
+        (
+            "long.yaml",
+            "investment: 1\noutcomes:\n  - {stakeholder: a, outcome: b, quantity: 1, proxy: 1,"
+            " duration: 100000000}\n",
+            "sroi.duration",
+        ),
+        # a CSV renamed to .xlsx: used to be a zipfile.BadZipFile traceback
+        ("map.xlsx", "Stakeholders,Outcome,Quantity,Value\nw,i,1,1\n", "file.bad-xlsx"),
+    ],
+)
+def test_files_that_used_to_crash_exit_1_with_one_clear_issue(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, text: str, code: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    assert run(["sroi", str(path), "-f", "json", "--investment", "1"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"{path}") and f": {code}: " in captured.err
+    assert "Traceback" not in captured.err and captured.out == ""

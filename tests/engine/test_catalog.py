@@ -174,9 +174,9 @@ def test_triangular_low_above_high(tmp_path: Path) -> None:
             {"a.yaml": indicator(a=("    licence: CC0-1.0\n", f"    licence: CC0-1.0\n{bad}"))},
         )
     )
-    assert issue.code == "spec.bad-value"
+    assert issue.code == "spec.triangular-order"
     assert issue.params["field"] == "proxies.0.uncertainty"
-    assert "low ≤ mode ≤ high" in issue.params["detail"]
+    assert "low ≤ mode ≤ high" in issue.message("en")
     assert at(issue) == (18, 18)
 
 
@@ -198,7 +198,7 @@ def test_input_name_must_be_usable_in_formulas(tmp_path: Path) -> None:
         write(tmp_path, {"a.yaml": indicator(a=("- name: calls", '- name: "calls; DROP"'))})
     )
     assert (issue.code, issue.params["field"], at(issue)) == (
-        "spec.bad-value",
+        "spec.bad-pattern",
         "inputs.0.name",
         (7, 11),
     )

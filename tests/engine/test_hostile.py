@@ -234,7 +234,7 @@ def test_hostile_input_names_are_refused_by_the_schema(tmp_path: Path) -> None:
     with pytest.raises(CatalogInvalid) as caught:
         load_catalog(tmp_path / "cat")
     assert [(i.code, i.params["field"]) for i in caught.value.issues] == [
-        ("spec.bad-value", "inputs.0.name")
+        ("spec.bad-pattern", "inputs.0.name")
     ]
 
 

@@ -154,7 +154,7 @@ def test_spans_are_offsets_into_the_text() -> None:
         ("'a'", "formula.bad-character", 1),
         ("a +", "formula.unexpected-end", 4),
         ("a and", "formula.unexpected-end", 6),
-        ("(a + b", "formula.expected", 7),
+        ("(a + b", "formula.expected-end", 7),
         ("min(a)", "formula.arity", 1),
         ("if(a > 0, 1)", "formula.arity", 1),
         ("a b", "formula.unexpected", 3),

@@ -309,7 +309,7 @@ def test_outcome_reports_every_problem_at_once() -> None:
         ("sroi.not-number", "attribution"),
         ("sroi.duration", "duration"),
         ("sroi.outcome-start", "outcome_start"),
-        ("sroi.not-text", "stakeholder"),
+        ("sroi.empty", "stakeholder"),  # blank text is empty, not "not text"
         ("sroi.currency-unknown", "currency"),
     }
     assert "150%" in next(i for i in issues if i.code == "sroi.fraction-range").message("en")
@@ -408,3 +408,124 @@ def test_present_value_never_exceeds_the_undiscounted_sum(rate: float, first: bo
     impacts = impact_by_year(outcome())
     pv = present_value(impacts, rate, discount_first_year=first)
     assert pv <= sum(impacts) * (1 + 1e-12)
+
+
+# --- numbers too large to compute ----------------------------------------------------------------
+
+
+def test_outcomes_that_overflow_are_named_not_a_traceback() -> None:
+    # 1e300 × ±1e300 is ±inf; summing +inf and −inf used to raise "ValueError: -inf + inf".
+    here = Location("map.yaml", 8, 14, field="outcome")
+    gain = outcome(outcome="가", quantity=1e300, proxy=1e300)
+    harm = outcome(outcome="나", quantity=1e300, proxy=-1e300, places={"outcome": here})
+    with pytest.raises(InvalidInput) as caught:
+        compute(value_map(gain, harm))
+    assert [(i.code, i.params["outcome"]) for i in caught.value.issues] == [
+        ("sroi.overflow", "가"),
+        ("sroi.overflow", "나"),
+    ]
+    assert caught.value.issues[1].where == here
+    assert "나" in caught.value.issues[1].message("ko")
+
+
+def test_a_product_beyond_the_float_range_is_refused_not_infinity() -> None:
+    # 1e200 × 1e200 = 1e400: the result used to hold inf and the CLI printed `Infinity`.
+    with pytest.raises(InvalidInput) as caught:
+        compute(value_map(outcome(quantity=1e200, proxy=1e200)))
+    assert caught.value.first.code == "sroi.overflow"
+
+
+def test_a_total_that_overflows_names_the_outcome_that_tips_it() -> None:
+    # Each outcome alone is finite (1e308 / 1.035); their sum is not.
+    a = outcome(outcome="a", quantity=1, proxy=1e308, duration=1)
+    a = replace(a, deadweight=0, displacement=0, attribution=0)
+    b = replace(a, outcome="b")
+    with pytest.raises(InvalidInput) as caught:
+        compute(value_map(a, b))
+    (issue,) = caught.value.issues
+    assert issue.code == "sroi.total-overflow" and issue.params["outcome"] == "b"
+
+
+def test_an_undiscounted_series_too_large_to_add_up_is_refused() -> None:
+    # 50 years of ~1e307 discount to a finite PV at 100%, but the payback needs their plain sum.
+    big = outcome(quantity=1, proxy=1e307, drop_off=0, duration=50)
+    with pytest.raises(InvalidInput) as caught:
+        compute(value_map(big, discount_rate=1.0))
+    assert caught.value.first.code == "sroi.overflow"
+
+
+def test_a_ratio_beyond_the_float_range_is_refused() -> None:
+    here = Location("map.yaml", 1, 13, field="investment")
+    with pytest.raises(InvalidInput) as caught:
+        compute(value_map(outcome(proxy=1e300), investment=1e-300, places={"investment": here}))
+    issue = caught.value.first
+    assert issue.code == "sroi.result-overflow" and issue.params["figure"] == "sroi_ratio"
+    assert issue.where == here
+
+
+def test_investments_that_add_up_beyond_the_float_range_are_refused() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        value_map(investment=(1e308, 1e308))
+    assert caught.value.first.code == "sroi.investment-overflow"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("duration", 51, "sroi.duration"),
+        ("duration", 100_000_000, "sroi.duration"),  # used to be an OverflowError in (1 + r)^t
+        ("duration", 1e300, "sroi.duration"),
+        ("outcome_start", 11, "sroi.outcome-start"),
+    ],
+)
+def test_duration_and_outcome_start_have_the_catalogues_caps(
+    field: str, value: object, code: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        outcome(**{field: value})
+    issue = caught.value.first
+    assert issue.code == code and str(issue.params["max"]) in issue.message("en")
+
+
+def test_the_caps_themselves_are_allowed() -> None:
+    longest = outcome(duration=50, outcome_start=10)
+    assert len(compute(value_map(longest)).outcomes[0].impact_by_year) == 60
+
+
+def test_blank_and_non_text_names_say_which_is_wrong() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        outcome(stakeholder=["a", "b"], outcome=" ")
+    found = {i.params["field"]: i for i in caught.value.issues}
+    assert found["stakeholder"].code == "sroi.not-text"
+    assert "텍스트가 아닙니다" in found["stakeholder"].message("ko")
+    assert "비어" not in found["stakeholder"].message("ko")
+    assert "not text" in found["stakeholder"].message("en")
+    assert found["outcome"].code == "sroi.empty"
+
+
+huge = st.floats(min_value=0, max_value=1.7e308)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    quantities=st.lists(huge, min_size=1, max_size=3),
+    proxy=st.floats(min_value=-1.7e308, max_value=1.7e308),
+    investment=huge,
+    rate=fractions,
+    duration=st.integers(min_value=1, max_value=50),
+)
+def test_every_figure_is_finite_or_the_map_is_refused(
+    quantities: list[float], proxy: float, investment: float, rate: float, duration: int
+) -> None:
+    outcomes = (outcome(quantity=q, proxy=proxy, duration=duration) for q in quantities)
+    vm = value_map(*outcomes, investment=investment, discount_rate=rate)
+    try:
+        result = compute(vm)
+    except InvalidInput as err:
+        assert {i.code for i in err.issues} <= {
+            "sroi.overflow",
+            "sroi.total-overflow",
+            "sroi.result-overflow",
+        }
+        return
+    json.dumps(result.to_dict(), allow_nan=False)  # raises on inf or NaN anywhere

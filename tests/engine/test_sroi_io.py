@@ -9,7 +9,14 @@ import openpyxl
 import pytest
 
 from gachi.engine.sroi import compute
-from gachi.engine.sroi_fields import parse_money, parse_percent, parse_start
+from gachi.engine.sroi_fields import (
+    BadComma,
+    NotFinite,
+    parse_money,
+    parse_number,
+    parse_percent,
+    parse_start,
+)
 from gachi.engine.sroi_io import load_value_map
 from gachi.errors import InvalidInput, Issue
 
@@ -71,6 +78,8 @@ def test_percent_rule(cell: object, fraction: float) -> None:
         ("3조", 3e12),
         ("2백만원", 2_000_000),
         ("1.2e6", 1_200_000),
+        ("1 억 2,000 만 원", 120_000_000),
+        ("₩ 1,200,000", 1_200_000),
     ],
 )
 def test_money_cells(cell: object, amount: float) -> None:
@@ -80,6 +89,58 @@ def test_money_cells(cell: object, amount: float) -> None:
 @pytest.mark.parametrize("cell", ["abc", "", "만원", "2000만 1억", "1,200원원", True, "nan"])
 def test_money_cells_refused(cell: object) -> None:
     with pytest.raises(ValueError):
+        parse_money(cell)
+
+
+@pytest.mark.parametrize(
+    ("cell", "number"),
+    [
+        ("1,000", 1000),
+        ("1,234,567.5", 1_234_567.5),
+        ("-12,345", -12_345),
+        (" 25 ", 25),
+        ("1e3", 1e3),
+    ],
+)
+def test_thousands_separators_grouped_by_three_are_read(cell: str, number: float) -> None:
+    assert parse_number(cell) == number and parse_money(f"{cell}원") == number
+
+
+@pytest.mark.parametrize("cell", ["1,5", "1,2,3", "1,0000", "12,34", "1.000,5", ",5", "1,5억"])
+def test_commas_that_are_not_thousands_separators_are_refused(cell: str) -> None:
+    # These used to be read as 15, 123, 10000, 1234, 1.0005, 5 and 15억: silently wrong.
+    with pytest.raises(BadComma):
+        parse_money(cell)
+    if not cell.endswith("억"):
+        with pytest.raises(BadComma):
+            parse_number(cell)
+
+
+@pytest.mark.parametrize("cell", ["1_000", "1 000", "1 5원", "2 3만", "0x10", "1:30", "1,2,3원x"])
+def test_other_loose_numbers_are_refused(cell: str) -> None:
+    with pytest.raises(ValueError):
+        parse_money(cell)
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "nan",
+        "NaN",
+        "inf",
+        "-inf",
+        ".inf",
+        "Infinity",
+        "1e400",
+        "1e400원",
+        float("nan"),
+        float("inf"),
+        10**400,
+        "9" * 400 + "조",
+    ],
+)
+def test_non_finite_numbers_are_refused(cell: object) -> None:
+    with pytest.raises(NotFinite):
         parse_money(cell)
 
 
@@ -339,3 +400,158 @@ def test_yaml_investment_list_and_korean_keys(tmp_path: Path) -> None:
     vm = load_value_map(write(tmp_path, "k.yml", text))
     assert vm.name == "한글 키" and vm.investment == (3_000_000, 2_000_000)
     assert vm.discount_rate == 0 and vm.outcomes[0].proxy == 100
+
+
+# --- numbers, non-finite values and caps in files -----------------------------------------------
+
+
+def test_csv_cell_with_a_decimal_comma_is_refused_where_it_is(tmp_path: Path) -> None:
+    text = 'Stakeholders,Outcome,Quantity,Value\nworkers,income,"1,5","1,000"\n'
+    path = write(tmp_path, "comma.csv", text)
+    (issue,) = issues_of(path, investment=1)
+    assert (issue.code, str(issue.where)) == ("sroi.bad-comma", f"{path}:2:3")
+    assert "'1,5'" in issue.message("en") and "1,000,000" in issue.message("ko")
+
+
+@pytest.mark.parametrize(
+    ("cell", "code"),
+    [("nan", "sroi.not-finite"), ("inf", "sroi.not-finite"), ("1e400", "sroi.not-finite")],
+)
+def test_csv_non_finite_cells_are_refused_where_they_are(
+    tmp_path: Path, cell: str, code: str
+) -> None:
+    path = write(tmp_path, "n.csv", f"Stakeholders,Outcome,Quantity,Value\nw,i,1,{cell}\n")
+    (issue,) = issues_of(path, investment=1)
+    assert (issue.code, str(issue.where)) == (code, f"{path}:2:4")
+    assert issue.params["value"] == cell
+
+
+YAML_OUTCOME = "investment: 1\noutcomes:\n  - stakeholder: a\n    outcome: b\n"
+
+
+@pytest.mark.parametrize(
+    ("lines", "code", "line"),
+    [
+        ("    quantity: 1_000\n    proxy: 1\n", "sroi.not-number", 5),  # YAML 1.1: 1000
+        ("    quantity: 1:30\n    proxy: 1\n", "sroi.not-number", 5),  # YAML 1.1: 90
+        ("    quantity: 1,5\n    proxy: 1\n", "sroi.bad-comma", 5),  # used to be 15
+        ("    quantity: .nan\n    proxy: 1\n", "sroi.not-finite", 5),
+        ("    quantity: 1\n    proxy: -.inf\n", "sroi.not-finite", 6),
+        ("    quantity: 1\n    proxy: 1.0e+400\n", "sroi.not-finite", 6),
+        ("    quantity: 1" + "0" * 400 + "\n    proxy: 1\n", "sroi.not-finite", 5),
+        ("    quantity: 1\n    proxy: 1\n    duration: 100000000\n", "sroi.duration", 7),
+        ("    quantity: 1\n    proxy: 1\n    outcome_start: 11\n", "sroi.outcome-start", 7),
+        ("    quantity: 1\n    proxy: !!binary aGVsbG8=\n", "sroi.yaml-tag", 6),
+    ],
+)
+def test_yaml_numbers_follow_the_cell_rules(
+    tmp_path: Path, lines: str, code: str, line: int
+) -> None:
+    found = issues_of(write(tmp_path, "m.yaml", YAML_OUTCOME + lines))
+    assert (found[0].code, found[0].where and found[0].where.line) == (code, line)
+
+
+def test_yaml_numbers_keep_their_leading_zeros_and_texts_their_words(tmp_path: Path) -> None:
+    # YAML 1.1 reads 017 as octal 15 and `no` as false (not text); a cell means what it says.
+    text = YAML_OUTCOME.replace("outcome: b", "outcome: no") + "    quantity: 017\n    proxy: 1\n"
+    (o,) = load_value_map(write(tmp_path, "m.yaml", text)).outcomes
+    assert o.quantity == 17 and o.outcome == "no"
+
+
+def test_yaml_value_that_is_not_text_says_so(tmp_path: Path) -> None:
+    text = "name: [1, 2]\n" + YAML_OUTCOME + "    quantity: 1\n    proxy: 1\n"
+    (issue,) = issues_of(write(tmp_path, "m.yaml", text))
+    assert issue.code == "sroi.not-text"
+    assert issue.where is not None and (issue.where.line, issue.where.col) == (1, 7)
+    assert "텍스트가 아닙니다" in issue.message("ko") and "비어" not in issue.message("ko")
+
+
+def test_overflow_names_the_row_of_the_outcome(tmp_path: Path) -> None:
+    text = (
+        "Stakeholders,Outcome,Quantity,Value\nw,fine,1,1\nw,up,1e300,1e300\nw,down,1e300,-1e300\n"
+    )
+    path = write(tmp_path, "big.csv", text)
+    with pytest.raises(InvalidInput) as caught:
+        compute(load_value_map(path, investment=1))
+    found = [(i.code, str(i.where), i.params["outcome"]) for i in caught.value.issues]
+    assert found == [
+        ("sroi.overflow", f"{path}:3:2", "up"),
+        ("sroi.overflow", f"{path}:4:2", "down"),
+    ]
+
+
+# --- YAML that would make the reader work without end ------------------------------------------
+
+
+def test_yaml_aliases_are_refused_at_their_line(tmp_path: Path) -> None:
+    text = (
+        "name: &n 이름\ninvestment: 1\noutcomes:\n  - stakeholder: *n\n"
+        "    outcome: b\n    quantity: 1\n    proxy: 1\n    indicator: *n\n"
+    )
+    found = [
+        (i.code, i.params["alias"], i.where and i.where.line)
+        for i in issues_of(write(tmp_path, "a.yaml", text))
+    ]
+    assert found == [("sroi.yaml-alias", "n", 4), ("sroi.yaml-alias", "n", 8)]
+
+
+def test_billion_laughs_is_refused_before_anything_is_expanded(tmp_path: Path) -> None:
+    # Each level repeats the one before nine times: 9^6 = 531,441 strings from ~400 bytes
+    # (the reviewer's 9 levels, 387 million, hung the reader). Refused as soon as composed.
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for k in range(1, 7):
+        lines.append(f"a{k}: &a{k} [" + ",".join([f"*a{k - 1}"] * 9) + "]")
+    lines.append("name: *a6")
+    found = issues_of(write(tmp_path, "lol.yaml", "\n".join(lines) + "\n"))
+    assert {i.code for i in found} == {"sroi.yaml-alias"}
+    assert len(found) == 6 * 9 + 1 and found[-1].where is not None and found[-1].where.line == 8
+
+
+def test_yaml_nested_too_deeply_is_refused(tmp_path: Path) -> None:
+    # Used to be a RecursionError from the YAML composer.
+    (issue,) = issues_of(write(tmp_path, "deep.yaml", "name: " + "[" * 5000 + "]" * 5000 + "\n"))
+    assert issue.code == "sroi.yaml-too-deep"
+    assert issue.where is not None and issue.where.line == 1
+
+
+# --- files that are not XLSX ---------------------------------------------------------------------
+
+
+def _xlsx_bytes(tmp_path: Path) -> bytes:
+    book = openpyxl.Workbook()
+    book.active.append(["Stakeholders", "Outcome", "Quantity", "Value"])
+    book.active.append(["w", "i", 1, 1])
+    book.save(tmp_path / "good.xlsx")
+    return (tmp_path / "good.xlsx").read_bytes()
+
+
+def _rezip(data: bytes, change: Any) -> bytes:
+    import io
+    import zipfile
+
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            body = change(name, source.read(name))
+            if body is not None:
+                target.writestr(name, body)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: b"Stakeholders,Outcome,Quantity,Value\nw,i,1,1\n",  # a CSV renamed
+        lambda data: data[: len(data) // 2],  # a truncated download
+        lambda data: _rezip(
+            data, lambda n, b: b[: len(b) // 2] if n.endswith("sheet1.xml") else b
+        ),  # broken XML inside
+        lambda data: _rezip(data, lambda n, b: None if n.endswith("sheet1.xml") else b),
+    ],
+)
+def test_a_damaged_xlsx_is_a_clear_issue(tmp_path: Path, damage: Any) -> None:
+    path = tmp_path / "map.xlsx"
+    path.write_bytes(damage(_xlsx_bytes(tmp_path)))
+    (issue,) = issues_of(path, investment=1)
+    assert (issue.code, str(issue.where)) == ("file.bad-xlsx", str(path))
+    assert issue.params["detail"]

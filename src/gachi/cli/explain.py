@@ -106,7 +106,7 @@ def print_lineage(lin: Lineage, spec: Indicator) -> None:
     a = lin.adjustments
     out.print(
         f"  {t('cli.adjustments')}: (1−{a['deadweight']:g})·(1−{a['displacement']:g})·"
-        f"(1−{a['attribution']:g}), drop-off {a['drop_off']:g}, "
+        f"(1−{a['attribution']:g}), {t('cli.drop-off')} {a['drop_off']:g}, "
         f"{t('cli.duration')} {a['duration']:g} → × {lin.factor:.6g}",
         markup=False,
     )

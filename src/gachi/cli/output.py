@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from gachi.kernel.i18n import current_lang
 from gachi.kernel.money import format_money
 
 out = Console(highlight=False, soft_wrap=True, emoji=False)
@@ -26,7 +27,7 @@ def safe_cell(value: Any) -> Any:
 
 
 def money(value: float | None, currency: str) -> str:
-    return "—" if value is None else format_money(value, currency)
+    return "—" if value is None else format_money(value, currency, lang=current_lang())
 
 
 @contextmanager

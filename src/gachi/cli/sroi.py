@@ -60,7 +60,8 @@ def sroi_cmd(
     )
     result = compute(value_map)
     if fmt is Format.json:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        # compute() keeps every figure finite; never print Infinity or NaN, which are not JSON.
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, allow_nan=False))
     else:
         _print_table(result)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from difflib import get_close_matches
 from pathlib import Path
 
 from gachi.engine.expr.check import Symbol, check
@@ -93,9 +94,13 @@ class Catalog:
         try:
             return self.entries[indicator_id]
         except KeyError:
-            from gachi.errors import NotFound
-
-            raise NotFound("indicator", indicator_id) from None
+            near = get_close_matches(indicator_id, list(self.entries), n=3, cutoff=0.5)
+            raise InvalidInput(
+                "catalog.unknown-indicator",
+                id=indicator_id,
+                suggestions=", ".join(near) or "-",
+                known=", ".join(sorted(self.entries)),
+            ) from None
 
     def closure(self, ids: Iterable[str]) -> tuple[str, ...]:
         """`ids` and everything they depend on, dependencies first."""
@@ -234,7 +239,9 @@ def _check_indicator(
         if unit.currency != proxy.currency:
             issues.append(
                 Issue(
-                    "spec.proxy-currency", {"unit": proxy.unit, "currency": proxy.currency}, where
+                    "spec.proxy-currency",
+                    {"unit": proxy.unit, "currency": proxy.currency or "-"},
+                    where,
                 )
             )
             continue

@@ -50,9 +50,10 @@ def explain(
         return Explanation(lineage, where)
 
     referenced = list(dict.fromkeys(n.id for n in names(entry.formula)))
+    value = record_value(catalog, entry, "duckdb")
     parts: list[exp.Expression] = [
-        exp.Count(this=exp.Paren(this=record_value(catalog, entry, "duckdb"))),
-        exp.Sum(this=exp.Paren(this=record_value(catalog, entry, "duckdb"))),
+        exp.Count(this=exp.Paren(this=value.copy())),
+        exp.Sum(this=exp.Paren(this=value.copy())),
     ]
     summed: list[str] = []
     for name in referenced:
@@ -60,14 +61,26 @@ def explain(
             continue
         summed.append(name)
         parts.append(exp.Sum(this=name_value(catalog, entry, name, "duckdb")))
-    query = exp.select(*parts).from_(exp.to_table(dataset.table, quoted=True))
-    for col, value in where.items():
-        query = query.where(exp.EQ(this=column(col), expression=exp.Literal.string(value)))
+    rule = entry.spec.baseline
+    if rule is not None:  # the input itself too, to show what the baseline took off
+        parts.append(exp.Sum(this=name_value(catalog, entry, rule.input, "duckdb", baseline=False)))
+    # Only the records that have a value for this indicator explain it.
+    query = (
+        exp.select(*parts)
+        .from_(exp.to_table(dataset.table, quoted=True))
+        .where(exp.Not(this=exp.Is(this=exp.Paren(this=value.copy()), expression=exp.Null())))
+    )
+    for col, wanted in where.items():
+        query = query.where(exp.EQ(this=column(col), expression=exp.Literal.string(wanted)))
     row = dataset.con.execute(query.sql("duckdb")).fetchone()
     assert row is not None
     records = int(row[0])
     raw = None if row[1] is None else float(row[1])
-    totals = {n: (0.0 if v is None else float(v)) for n, v in zip(summed, row[2:], strict=True)}
+    totals = {
+        n: (0.0 if v is None else float(v))
+        for n, v in zip(summed, row[2 : 2 + len(summed)], strict=True)
+    }
+    before_baseline = row[2 + len(summed)] if rule is not None else None
     values: dict[str, float | None] = dict(totals)
     values.update({n: p.value for n, p in entry.proxies.items()})
     replayed = evaluate(entry.formula, values)
@@ -77,6 +90,15 @@ def explain(
         and math.isclose(replayed, raw, rel_tol=1e-9, abs_tol=1e-6)
     )
     shown = {n: _show(catalog, entry.id, n, v) for n, v in values.items() if v is not None}
+    if rule is not None and records == 1 and before_baseline is not None:
+        # one record: show the subtraction itself, in the unit people declared
+        scale = entry.input_units[rule.input].scale
+        ref = entry.proxies[rule.reference].value
+        unit = next(i.unit for i in entry.spec.inputs if i.name == rule.input)
+        shown[rule.input] = (
+            f"max({format_number(float(before_baseline) / scale)} − "
+            f"{format_number(ref / scale)}, 0) [{unit}]"
+        )
     return Explanation(
         lineage,
         where,

@@ -219,8 +219,50 @@ def _issues(ex: ValidationError, pos: Positions) -> Iterator[Issue]:
             yield Issue("spec.missing-field", {"field": field}, pos.at(loc[:-1]))
         elif kind == "extra_forbidden":
             yield Issue("spec.unknown-field", {"field": field}, pos.key_at(loc))
+        elif kind.startswith("spec."):  # our own validators name their message
+            yield Issue(kind, {"field": field, **err.get("ctx", {})}, pos.at(loc))
+        elif kind in _PYDANTIC:
+            ctx = {k: _show(v) for k, v in err.get("ctx", {}).items()}
+            for bound in ("ge", "gt", "le", "lt"):
+                if bound in ctx:
+                    ctx["limit"] = ctx[bound]
+            yield Issue(_PYDANTIC[kind], {"field": field, **ctx}, pos.at(loc))
         else:
             yield Issue("spec.bad-value", {"field": field, "detail": err["msg"]}, pos.at(loc))
+
+
+# Pydantic's error types, each with a message of ours in Korean and English.
+_PYDANTIC = {
+    "string_type": "spec.expected-text",
+    "string_too_short": "spec.empty-text",
+    "float_type": "spec.expected-number",
+    "float_parsing": "spec.expected-number",
+    "finite_number": "spec.not-finite",
+    "int_type": "spec.expected-integer",
+    "int_parsing": "spec.expected-integer",
+    "int_from_float": "spec.expected-integer",
+    "bool_type": "spec.expected-bool",
+    "bool_parsing": "spec.expected-bool",
+    "greater_than": "spec.too-small",
+    "greater_than_equal": "spec.too-small",
+    "less_than": "spec.too-large",
+    "less_than_equal": "spec.too-large",
+    "literal_error": "spec.not-one-of",
+    "enum": "spec.not-one-of",
+    "string_pattern_mismatch": "spec.bad-pattern",
+    "url_parsing": "spec.bad-url",
+    "url_scheme": "spec.bad-url",
+    "dict_type": "spec.expected-mapping",
+    "model_type": "spec.expected-mapping",
+    "model_attributes_type": "spec.expected-mapping",
+    "list_type": "spec.expected-list",
+    "tuple_type": "spec.expected-list",
+    "union_tag_invalid": "spec.not-one-of",
+}
+
+
+def _show(value: object) -> str:
+    return str(value).replace("'", "")
 
 
 def _is_union_tag(part: object) -> bool:

@@ -230,7 +230,9 @@ def record_value(catalog: Catalog, entry: Entry, dialect: str) -> exp.Expression
     return _guarded(catalog, entry, entry.formula, dialect)
 
 
-def name_value(catalog: Catalog, entry: Entry, name: str, dialect: str) -> exp.Expression:
+def name_value(
+    catalog: Catalog, entry: Entry, name: str, dialect: str, *, baseline: bool = True
+) -> exp.Expression:
     """What a name in `entry`'s formula means per record, in base units.
 
     An input is its column times its unit's scale (with the SK baseline applied: only the part
@@ -245,9 +247,9 @@ def name_value(catalog: Catalog, entry: Entry, name: str, dialect: str) -> exp.E
             col = exp.Mul(this=col, expression=number(unit.scale))
         if unit.currency is not None and catalog.price_indices is not None:
             col = exp.Mul(this=col, expression=deflator(catalog, unit.currency, dialect))
-        baseline = entry.spec.baseline
-        if baseline is not None and baseline.input == name:
-            ref = entry.proxies[baseline.reference]
+        rule = entry.spec.baseline
+        if baseline and rule is not None and rule.input == name:
+            ref = entry.proxies[rule.reference]
             excess = exp.Sub(this=exp.Paren(this=col.copy()), expression=number(ref.value))
             above = exp.Greatest(
                 this=exp.Paren(this=excess), expressions=[number(0.0)], ignore_nulls=True

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from gachi.kernel.units import CURRENCIES
 
@@ -61,7 +62,7 @@ class Triangular(_Model):
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
         if not self.low <= self.mode <= self.high or self.low == self.high:
-            raise ValueError("triangular needs low ≤ mode ≤ high and low < high")
+            raise PydanticCustomError("spec.triangular-order", "low ≤ mode ≤ high, low < high")
         return self
 
 
@@ -73,7 +74,7 @@ class Uniform(_Model):
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
         if not self.low < self.high:
-            raise ValueError("uniform needs low < high")
+            raise PydanticCustomError("spec.uniform-order", "low < high")
         return self
 
 
@@ -186,7 +187,7 @@ class Indicator(_Model):
         seen: set[str] = set()
         for item in items:
             if item.name in seen:
-                raise ValueError(f"'{item.name}' is declared twice")
+                raise PydanticCustomError("spec.declared-twice", "{name}", {"name": item.name})
             seen.add(item.name)
         return items
 
@@ -229,7 +230,11 @@ class Settings(_Model):
         for year, row in (table or {}).items():
             for currency, rate in row.items():
                 if not rate > 0:
-                    raise ValueError(f"{year} {currency}: an exchange rate must be above 0")
+                    raise PydanticCustomError(
+                        "spec.rate-not-positive",
+                        "{year} {currency}",
+                        {"year": year, "currency": currency},
+                    )
         return table
 
 

@@ -15,12 +15,21 @@ compared with the investment. Everything here is pure: values in, an immutable `
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
+from gachi.engine.sroi_checks import (
+    check_currency,
+    check_fraction,
+    check_number,
+    check_text,
+    label,
+    place,
+    shown,
+    whole_years,
+)
 from gachi.errors import InvalidInput, Issue, Location
 from gachi.kernel.units import CURRENCIES
 
@@ -65,16 +74,16 @@ class Outcome:
         object.__setattr__(self, "places", MappingProxyType(dict(self.places)))
         issues: list[Issue] = []
         for name in ("stakeholder", "outcome"):
-            _check_text(getattr(self, name), name, self.places, issues)
-        _check_number(self.quantity, "quantity", self.places, issues, minimum=0.0)
-        _check_number(self.proxy, "proxy", self.places, issues)
+            check_text(getattr(self, name), name, self.places, issues)
+        check_number(self.quantity, "quantity", self.places, issues, minimum=0.0)
+        check_number(self.proxy, "proxy", self.places, issues)
         for name in FRACTIONS:
-            _check_fraction(getattr(self, name), name, self.places, issues)
-        _check_currency(self.currency, "currency", self.places, issues)
-        duration = _whole(
+            check_fraction(getattr(self, name), name, self.places, issues)
+        check_currency(self.currency, "currency", self.places, issues)
+        duration = whole_years(
             self.duration, "duration", self.places, issues, "sroi.duration", 1, MAX_DURATION
         )
-        start = _whole(
+        start = whole_years(
             self.outcome_start,
             "outcome_start",
             self.places,
@@ -114,28 +123,32 @@ class ValueMap:
             object.__setattr__(self, "investment", tuple(self.investment))
         issues: list[Issue] = []
         if not isinstance(self.name, str):
-            label = _label(self.places, "name")
-            issues.append(Issue("sroi.not-text", {"field": label}, _where(self.places, "name")))
+            heading = label(self.places, "name")
+            issues.append(Issue("sroi.not-text", {"field": heading}, place(self.places, "name")))
         if isinstance(self.investment, tuple):
+            before = len(issues)
             for i, amount in enumerate(self.investment):
-                _check_number(amount, f"investment[{i}]", self.places, issues, minimum=0.0)
+                check_number(amount, f"investment[{i}]", self.places, issues, minimum=0.0)
+            if len(issues) == before and not math.isfinite(_sum(self.investment)):
+                where = self.places.get("investment") or place(self.places, "investment[0]")
+                issues.append(Issue("sroi.investment-overflow", {}, where))
         else:
-            _check_number(self.investment, "investment", self.places, issues, minimum=0.0)
-        _check_fraction(self.discount_rate, "discount_rate", self.places, issues)
+            check_number(self.investment, "investment", self.places, issues, minimum=0.0)
+        check_fraction(self.discount_rate, "discount_rate", self.places, issues)
         if not isinstance(self.discount_first_year, bool):
             issues.append(
                 Issue(
                     "sroi.not-bool",
                     {
-                        "field": _label(self.places, "discount_first_year"),
+                        "field": label(self.places, "discount_first_year"),
                         "value": str(self.discount_first_year),
                     },
-                    _where(self.places, "discount_first_year"),
+                    place(self.places, "discount_first_year"),
                 )
             )
-        _check_currency(self.currency, "currency", self.places, issues)
+        check_currency(self.currency, "currency", self.places, issues)
         if not isinstance(self.outcomes, tuple) or not self.outcomes:
-            issues.append(Issue("sroi.no-outcomes", {}, _where(self.places, "outcomes")))
+            issues.append(Issue("sroi.no-outcomes", {}, place(self.places, "outcomes")))
         else:
             for i, o in enumerate(self.outcomes):
                 if not isinstance(o, Outcome):
@@ -143,7 +156,7 @@ class ValueMap:
                         Issue(
                             "sroi.not-outcome",
                             {"field": f"outcomes[{i}]"},
-                            _where(self.places, "outcomes"),
+                            place(self.places, "outcomes"),
                         )
                     )
                 elif o.currency != self.currency and self.currency in CURRENCIES:
@@ -155,7 +168,7 @@ class ValueMap:
                                 "outcome_currency": o.currency,
                                 "currency": self.currency,
                             },
-                            _where(o.places, "currency"),
+                            place(o.places, "currency"),
                         )
                     )
         if issues:
@@ -164,7 +177,7 @@ class ValueMap:
     @property
     def total_investment(self) -> float:
         if isinstance(self.investment, tuple):
-            return math.fsum(self.investment)
+            return _sum(self.investment)
         return float(self.investment)
 
 
@@ -265,9 +278,12 @@ def impact_by_year(outcome: Outcome, *, attribution: float | None = None) -> tup
 def present_value(
     impacts: Sequence[float], rate: float, *, discount_first_year: bool = True
 ) -> float:
-    """Σ impact_t / (1 + rate)^t over project years t = 1.. (t − 1 without first-year discount)."""
+    """Σ impact_t / (1 + rate)^t over project years t = 1.. (t − 1 without first-year discount).
+
+    ±inf or NaN, not an exception, when the impacts are too large for a float sum.
+    """
     shift = 0 if discount_first_year else 1
-    return math.fsum(v / (1.0 + rate) ** (t - shift) for t, v in enumerate(impacts, start=1))
+    return _sum(v / (1.0 + rate) ** (t - shift) for t, v in enumerate(impacts, start=1))
 
 
 def payback_months(yearly_impact: Sequence[float], investment: float) -> float | None:
@@ -290,12 +306,26 @@ def payback_months(yearly_impact: Sequence[float], investment: float) -> float |
 
 
 def compute(value_map: ValueMap) -> SroiResult:
-    """Value every outcome, total the present values and derive ratio, payback and break-even."""
+    """Value every outcome, total the present values and derive ratio, payback and break-even.
+
+    Every figure of the result is finite: an outcome whose values overflow the float range, or
+    whose adding overflows a total, raises `InvalidInput` naming it.
+    """
     vm = value_map
     rate, first = vm.discount_rate, vm.discount_first_year
     rows: list[OutcomeValue] = []
-    for o in vm.outcomes:
+    # PV is linear in (1 − a) when one attribution a replaces every outcome's own, so the PV
+    # with a = 0 gives the break-even attribution exactly: (1 − a)·PV₀ = investment.
+    free: list[float] = []
+    undiscounted: list[float] = []
+    issues: list[Issue] = []
+    for i, o in enumerate(vm.outcomes):
         impacts = impact_by_year(o)
+        pv = present_value(impacts, rate, discount_first_year=first)
+        pv_free = present_value(impact_by_year(o, attribution=0.0), rate, discount_first_year=first)
+        plain = _sum(impacts)
+        if not all(math.isfinite(v) for v in (*impacts, pv, pv_free, plain)):
+            issues.append(_overflow("sroi.overflow", o, i))
         rows.append(
             OutcomeValue(
                 o.stakeholder,
@@ -304,15 +334,24 @@ def compute(value_map: ValueMap) -> SroiResult:
                 o.outcome_start + 1,
                 impacts[o.outcome_start],
                 impacts,
-                present_value(impacts, rate, discount_first_year=first),
+                pv,
             )
         )
+        free.append(pv_free)
+        undiscounted.append(plain)
+    if issues:
+        raise InvalidInput.of(issues)
     horizon = max(len(r.impact_by_year) for r in rows)
     yearly = tuple(
-        math.fsum(r.impact_by_year[y] for r in rows if y < len(r.impact_by_year)) + 0.0
+        _total(
+            vm, [(i, r.impact_by_year[y]) for i, r in enumerate(rows) if y < len(r.impact_by_year)]
+        )
+        + 0.0
         for y in range(horizon)
     )
-    total = math.fsum(r.present_value for r in rows)
+    _total(vm, list(enumerate(undiscounted)))  # bounds every running total of `yearly`
+    total = _total(vm, [(i, r.present_value) for i, r in enumerate(rows)])
+    pv_free = _total(vm, list(enumerate(free)))
     investment = vm.total_investment
     notes: list[Issue] = []
 
@@ -327,15 +366,9 @@ def compute(value_map: ValueMap) -> SroiResult:
         notes.append(_note("sroi.note.no-payback", years=horizon))
 
     success = _break_even_success(total, investment, notes)
-    # PV is linear in (1 − a) when one attribution a replaces every outcome's own, so the PV
-    # with a = 0 gives the break-even attribution exactly: (1 − a)·PV₀ = investment.
-    pv_free = math.fsum(
-        present_value(impact_by_year(o, attribution=0.0), rate, discount_first_year=first)
-        for o in vm.outcomes
-    )
     attribution = _break_even_attribution(pv_free, investment, notes)
 
-    return SroiResult(
+    result = SroiResult(
         name=vm.name,
         currency=vm.currency,
         discount_rate=rate,
@@ -351,6 +384,59 @@ def compute(value_map: ValueMap) -> SroiResult:
         break_even_attribution=attribution,
         notes=tuple(notes),
     )
+    _check_finite(result, vm)
+    return result
+
+
+def _sum(values: Iterable[float]) -> float:
+    """Σ values, exactly rounded; ±inf or NaN (not an exception) when it leaves the float range."""
+    values = list(values)
+    try:
+        return math.fsum(values)
+    except (OverflowError, ValueError):  # an intermediate overflow, or inf − inf
+        return sum(values, 0.0) if all(math.isfinite(v) for v in values) else math.nan
+
+
+def _total(vm: ValueMap, terms: list[tuple[int, float]]) -> float:
+    """Σ of per-outcome terms; raises naming the first outcome whose adding overflows."""
+    total = _sum(v for _, v in terms)
+    if math.isfinite(total):
+        return total
+    culprit = next(
+        (k for k in range(1, len(terms)) if not math.isfinite(_sum(v for _, v in terms[: k + 1]))),
+        len(terms) - 1,
+    )
+    i = terms[culprit][0]
+    raise InvalidInput.of([_overflow("sroi.total-overflow", vm.outcomes[i], i)])
+
+
+def _overflow(code: str, o: Outcome, i: int) -> Issue:
+    where = o.places.get("outcome") or o.places.get("quantity") or Location(field=f"outcomes[{i}]")
+    return Issue(code, {"outcome": o.outcome, "stakeholder": o.stakeholder}, where)
+
+
+def _check_finite(result: SroiResult, vm: ValueMap) -> None:
+    """Refuse a result with an infinite or NaN figure (a ratio of a huge PV to a tiny input)."""
+    figures = {
+        "total_present_value": result.total_present_value,
+        "investment": result.investment,
+        "net_present_value": result.net_present_value,
+        "sroi_ratio": result.sroi_ratio,
+        "payback_months": result.payback_months,
+        "break_even_success_rate": result.break_even_success_rate,
+        "break_even_attribution": result.break_even_attribution,
+    }
+    bad = [
+        name for name, value in figures.items() if value is not None and not math.isfinite(value)
+    ]
+    if bad:
+        raise InvalidInput(
+            "sroi.result-overflow",
+            where=place(vm.places, "investment"),
+            figure=", ".join(bad),
+            total=shown(result.total_present_value),
+            investment=shown(result.investment),
+        )
 
 
 def _break_even_success(total: float, investment: float, notes: list[Issue]) -> float | None:
@@ -362,7 +448,9 @@ def _break_even_success(total: float, investment: float, notes: list[Issue]) -> 
         return None
     rate = investment / total
     if rate > 1.0:
-        notes.append(_note("sroi.note.success-above-one", percent=f"{rate * 100:,.1f}"))
+        percent = rate * 100
+        shown = f"{percent:,.1f}" if percent < 1e15 else f"{percent:.3g}".replace("inf", "∞")
+        notes.append(_note("sroi.note.success-above-one", percent=shown))
         return None
     return rate
 
@@ -384,126 +472,3 @@ def _break_even_attribution(pv_free: float, investment: float, notes: list[Issue
 
 def _note(code: str, **params: Any) -> Issue:
     return Issue(code, params, severity="info")
-
-
-# --- validation ------------------------------------------------------------------------------
-
-
-def _where(places: Mapping[str, Location], name: str) -> Location:
-    base = name.split("[", 1)[0]
-    return places.get(name) or places.get(base) or Location(field=name)
-
-
-def _label(places: Mapping[str, Location], name: str) -> str:
-    return _where(places, name).field or name
-
-
-def _finite(value: object) -> float | None:
-    """The value as a finite float, or None for text, booleans, NaN and infinities."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _check_text(
-    value: object, name: str, places: Mapping[str, Location], issues: list[Issue]
-) -> None:
-    code = "sroi.not-text" if not isinstance(value, str) else "sroi.empty"
-    if code == "sroi.not-text" or not str(value).strip():
-        issues.append(Issue(code, {"field": _label(places, name)}, _where(places, name)))
-
-
-def _check_number(
-    value: object,
-    name: str,
-    places: Mapping[str, Location],
-    issues: list[Issue],
-    *,
-    minimum: float | None = None,
-) -> None:
-    number = _finite(value)
-    label = _label(places, name)
-    if number is None:
-        issues.append(
-            Issue("sroi.not-number", {"field": label, "value": str(value)}, _where(places, name))
-        )
-    elif minimum is not None and number < minimum:
-        issues.append(
-            Issue(
-                "sroi.negative", {"field": label, "value": f"{number:,.10g}"}, _where(places, name)
-            )
-        )
-
-
-def _check_fraction(
-    value: object, name: str, places: Mapping[str, Location], issues: list[Issue]
-) -> None:
-    number = _finite(value)
-    label = _label(places, name)
-    if number is None:
-        issues.append(
-            Issue("sroi.not-number", {"field": label, "value": str(value)}, _where(places, name))
-        )
-    elif not 0.0 <= number <= 1.0:
-        issues.append(
-            Issue(
-                "sroi.fraction-range",
-                {"field": label, "value": f"{number * 100:,.6g}%"},
-                _where(places, name),
-            )
-        )
-
-
-def _check_currency(
-    value: object, name: str, places: Mapping[str, Location], issues: list[Issue]
-) -> None:
-    if value not in CURRENCIES:
-        issues.append(
-            Issue(
-                "sroi.currency-unknown",
-                {
-                    "field": _label(places, name),
-                    "value": str(value),
-                    "known": ", ".join(CURRENCIES),
-                },
-                _where(places, name),
-            )
-        )
-
-
-def _whole(
-    value: object,
-    name: str,
-    places: Mapping[str, Location],
-    issues: list[Issue],
-    code: str,
-    minimum: int,
-    maximum: int,
-) -> int:
-    """A whole number of years from `minimum` to `maximum` (3.0 is accepted as 3)."""
-    shown = _shown(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-        issues.append(
-            Issue(
-                code,
-                {"field": _label(places, name), "value": shown, "max": maximum},
-                _where(places, name),
-            )
-        )
-        return minimum
-    return value
-
-
-def _shown(value: object) -> str:
-    """A value for a message: big numbers in short scientific form, not hundreds of digits."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
-        return f"{Decimal(value):.3e}"
-    if isinstance(value, float):
-        return f"{value:,.10g}"
-    return str(value)

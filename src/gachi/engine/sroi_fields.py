@@ -31,7 +31,7 @@ _NUMBER = re.compile(r"[+-]?" + _DIGITS)
 _NOT_FINITE = re.compile(r"[+-]?\.?(?:inf|infinity|nan)", re.IGNORECASE)
 _SCALES = {u.removesuffix("원"): float(v) for u, v in KOREAN_UNITS.items() if u != "원"}
 _MONEY_PART = re.compile(
-    r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)("
+    r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*("
     + "|".join(sorted(_SCALES, key=len, reverse=True))
     + r")?\s*"
 )
@@ -60,19 +60,16 @@ def _finite(number: float) -> float:
     return number
 
 
-def _refuse(text: str, read: Callable[[str], float] | None = None) -> None:
-    """Raise the most telling error for text that `read` (or the number rule) cannot read."""
+def _refuse(text: str, read: Callable[[str], float] = parse_number) -> None:
+    """Raise the most telling error for text that `read` cannot read, if there is one."""
     if _NOT_FINITE.fullmatch(text):
         raise NotFinite(text)
     if "," in text:
         try:
-            if read is None:
-                parse_number(text.replace(",", ""))
-            else:
-                read(text.replace(",", ""))
+            read(text.replace(",", ""))
         except ValueError:
             return
-        raise BadComma(text)
+        raise BadComma(text)  # readable without its commas: they were not thousands separators
 
 
 def parse_money(value: object) -> float:

@@ -7,8 +7,12 @@ How cells are read (the same rules for every format):
   value from −1 to 1 is a fraction (``0.25`` is 25%, ``1`` is 100%). A column that mixes bare
   values above 1 with bare values in (0, 1] is ambiguous — is ``1`` there 1% or 100%? — and those
   cells are refused until written with ``%``. Anything outside 0–100% (``150%``) is refused.
-- Money: thousands separators, a leading ₩ and a trailing 원 are allowed, and so are the Korean
-  units 만, 백만, 억 and 조 (``1억 2,000만원``).
+- Numbers: a comma only as a thousands separator, in groups of three (``1,000,000``); ``1,5``,
+  ``1,2,3`` and ``1_000`` are refused, never guessed. NaN, infinities and numbers beyond the
+  float range are refused too. YAML scalars are read as the text written (see `sroi_yaml`).
+- Money: also a leading ₩, a trailing 원 and the Korean units 만, 백만, 억 and 조
+  (``1억 2,000만원``).
+- Years: ``duration`` is 1 to 50 and ``outcome_start`` 0 to 10, the indicator catalogue's caps.
 - Tables: one row per outcome; a blank stakeholder cell repeats the one above (spreadsheets merge
   those cells). A heading starting with ``#`` marks a column to ignore.
 
@@ -18,11 +22,12 @@ Every problem found is collected and raised together as one `InvalidInput`.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field, replace
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from gachi.engine.sroi import FRACTIONS, GREEN_BOOK_RATE, Outcome, ValueMap
 from gachi.engine.sroi_fields import (
@@ -38,31 +43,14 @@ from gachi.engine.sroi_fields import (
     norm_heading,
     parse_currency,
 )
+from gachi.engine.sroi_raw import RawMap, RawRow, given, parse_cell, set_meta
+from gachi.engine.sroi_yaml import from_yaml
 from gachi.errors import InvalidInput, Issue, Location
-from gachi.kernel.files import Table, read_table, read_text
+from gachi.kernel.files import Table, read_table
 from gachi.kernel.units import CURRENCIES
 
 _SETTINGS_SHEETS = ("settings", "설정")
 _FORMATS = (".yaml", ".yml", ".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
-
-
-@dataclass
-class _Row:
-    """One outcome's raw values with where each was found; `at` is the whole row or mapping."""
-
-    at: Location
-    cells: dict[str, tuple[Any, Location]] = field(default_factory=dict)
-
-
-@dataclass
-class _Map:
-    """Map-level values gathered from a file and the caller, with their places."""
-
-    name: str
-    currency: tuple[Any, Location] | None = None
-    investment: list[tuple[Any, Location]] = field(default_factory=list)
-    discount_rate: tuple[Any, Location] | None = None
-    discount_first_year: tuple[Any, Location] | None = None
 
 
 # --- entry point ------------------------------------------------------------------------------
@@ -87,7 +75,7 @@ def load_value_map(
         raise InvalidInput("sroi.unknown-format", where=Location(str(path)), suffix=suffix or "-")
     issues: list[Issue] = []
     if suffix in (".yaml", ".yml"):
-        meta, rows = _from_yaml(path, issues)
+        meta, rows = from_yaml(path, issues)
     else:
         meta, rows = _from_table(path, sheet, issues)
     if investment is not None:
@@ -97,14 +85,14 @@ def load_value_map(
     return _assemble(meta, rows, issues, Location(str(path)))
 
 
-def _assemble(meta: _Map, rows: list[_Row], issues: list[Issue], file: Location) -> ValueMap:
+def _assemble(meta: RawMap, rows: list[RawRow], issues: list[Issue], file: Location) -> ValueMap:
     places: dict[str, Location] = {"outcomes": file, "name": file}
     currency = "KRW"
     if meta.currency is not None:
-        currency = _parse(SETTING_FIELDS["currency"], *meta.currency, issues) or "KRW"
+        currency = parse_cell(SETTING_FIELDS["currency"], *meta.currency, issues) or "KRW"
         places["currency"] = meta.currency[1]
     else:
-        stated = {str(r.cells["currency"][0]) for r in rows if _given(r.cells.get("currency"))}
+        stated = {str(r.cells["currency"][0]) for r in rows if given(r.cells.get("currency"))}
         if len(stated) == 1:
             with contextlib.suppress(ValueError):
                 currency = parse_currency(stated.pop())
@@ -113,17 +101,19 @@ def _assemble(meta: _Map, rows: list[_Row], issues: list[Issue], file: Location)
     amounts: list[float] = []
     for i, (value, where) in enumerate(meta.investment):
         places[f"investment[{i}]"] = where
-        amounts.append(_parse(SETTING_FIELDS["investment"], value, where, issues) or 0.0)
-    if not meta.investment:
+        amounts.append(parse_cell(SETTING_FIELDS["investment"], value, where, issues) or 0.0)
+    if meta.investment:
+        places["investment"] = meta.investment[0][1]
+    else:
         issues.append(Issue("sroi.no-investment", {}, file))
     rate, first = GREEN_BOOK_RATE, True
     if meta.discount_rate is not None:
         places["discount_rate"] = meta.discount_rate[1]
-        rate = _parse(SETTING_FIELDS["discount_rate"], *meta.discount_rate, issues)
+        rate = parse_cell(SETTING_FIELDS["discount_rate"], *meta.discount_rate, issues)
         rate = GREEN_BOOK_RATE if rate is None else rate
     if meta.discount_first_year is not None:
         places["discount_first_year"] = meta.discount_first_year[1]
-        flag = _parse(SETTING_FIELDS["discount_first_year"], *meta.discount_first_year, issues)
+        flag = parse_cell(SETTING_FIELDS["discount_first_year"], *meta.discount_first_year, issues)
         first = True if flag is None else flag
     if rows and not outcomes:
         # Every row had problems (already reported); a stand-in lets the map-level checks run.
@@ -153,22 +143,7 @@ def _assemble(meta: _Map, rows: list[_Row], issues: list[Issue], file: Location)
     return value_map
 
 
-def _given(cell: tuple[Any, Location] | None) -> bool:
-    return cell is not None and cell[0] is not None and str(cell[0]).strip() != ""
-
-
-def _parse(spec: Field, value: Any, where: Location, issues: list[Issue]) -> Any:
-    """The parsed value, or None after recording why it could not be read."""
-    try:
-        return spec.parse(value)
-    except ValueError:
-        issues.append(
-            Issue(spec.error, {"field": where.field or spec.name, "value": str(value)}, where)
-        )
-        return None
-
-
-def _outcomes(rows: list[_Row], currency: str, issues: list[Issue]) -> list[Outcome]:
+def _outcomes(rows: list[RawRow], currency: str, issues: list[Issue]) -> list[Outcome]:
     ambiguous = _ambiguous_percents(rows, issues)
     outcomes: list[Outcome] = []
     for k, row in enumerate(rows):
@@ -177,7 +152,7 @@ def _outcomes(rows: list[_Row], currency: str, issues: list[Issue]) -> list[Outc
         usable = True
         for spec in FIELDS:
             cell = row.cells.get(spec.name)
-            if not _given(cell):
+            if not given(cell):
                 if spec.required:
                     usable = False
                     values[spec.name] = spec.placeholder
@@ -195,7 +170,7 @@ def _outcomes(rows: list[_Row], currency: str, issues: list[Issue]) -> list[Outc
             assert cell is not None
             value, where = cell
             places[spec.name] = where
-            parsed = None if (k, spec.name) in ambiguous else _parse(spec, value, where, issues)
+            parsed = None if (k, spec.name) in ambiguous else parse_cell(spec, value, where, issues)
             if parsed is None:
                 usable = False
                 parsed = spec.placeholder if spec.placeholder is not None else ""
@@ -211,14 +186,14 @@ def _outcomes(rows: list[_Row], currency: str, issues: list[Issue]) -> list[Outc
     return outcomes
 
 
-def _ambiguous_percents(rows: list[_Row], issues: list[Issue]) -> set[tuple[int, str]]:
+def _ambiguous_percents(rows: list[RawRow], issues: list[Issue]) -> set[tuple[int, str]]:
     flagged: set[tuple[int, str]] = set()
     for name in FRACTIONS:
         example: str | None = None
         small: list[tuple[int, Any, Location, float]] = []
         for k, row in enumerate(rows):
             cell = row.cells.get(name)
-            if not _given(cell):
+            if not given(cell):
                 continue
             assert cell is not None
             try:
@@ -251,10 +226,12 @@ def _ambiguous_percents(rows: list[_Row], issues: list[Issue]) -> set[tuple[int,
 # --- CSV and XLSX -----------------------------------------------------------------------------
 
 
-def _from_table(path: Path, sheet: str | None, issues: list[Issue]) -> tuple[_Map, list[_Row]]:
-    table = read_table(path, sheet=sheet)
-    meta = _Map(name=path.stem)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+def _from_table(path: Path, sheet: str | None, issues: list[Issue]) -> tuple[RawMap, list[RawRow]]:
+    meta = RawMap(name=path.stem)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return meta, _table_rows(read_table(path, sheet=sheet))
+    with _xlsx_errors(path):
+        table = read_table(path, sheet=sheet)
         names = _sheet_names(path)
         settings = next((n for n in names if norm_heading(n) in _SETTINGS_SHEETS), None)
         if sheet is None and table.sheet == settings:
@@ -264,6 +241,31 @@ def _from_table(path: Path, sheet: str | None, issues: list[Issue]) -> tuple[_Ma
         if settings is not None and settings != table.sheet:
             _read_settings(read_table(path, sheet=settings), meta, issues)
     return meta, _table_rows(table)
+
+
+# What a file that is not a sound XLSX makes the zip and XML layers under openpyxl raise.
+_BAD_XLSX: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    EOFError,
+    KeyError,
+    ValueError,
+    IndexError,
+    SyntaxError,  # xml.etree.ElementTree.ParseError and lxml's XMLSyntaxError
+)
+
+
+@contextlib.contextmanager
+def _xlsx_errors(path: Path) -> Iterator[None]:
+    """Turn a damaged or fake XLSX (a renamed CSV, a truncated download) into `file.bad-xlsx`."""
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        yield
+    except (InvalidFileException, *_BAD_XLSX) as ex:
+        detail = str(ex) or type(ex).__name__
+        raise InvalidInput("file.bad-xlsx", where=Location(str(path)), detail=detail) from None
 
 
 def _sheet_names(path: Path) -> list[str]:
@@ -285,7 +287,7 @@ def _header_line(table: Table) -> int:
     return table.rows[0][0] - 1 if table.rows else 1
 
 
-def _read_settings(table: Table, meta: _Map, issues: list[Issue]) -> None:
+def _read_settings(table: Table, meta: RawMap, issues: list[Issue]) -> None:
     seen: set[str] = set()
     for line, cells in ((_header_line(table), table.headers), *table.rows):
         key_text = "" if cells[0] is None else str(cells[0]).strip()
@@ -308,31 +310,22 @@ def _read_settings(table: Table, meta: _Map, issues: list[Issue]) -> None:
             issues.append(Issue("sroi.duplicate-key", {"key": key_text}, replace(where, col=1)))
             continue
         seen.add(key)
-        _set_meta(meta, key, value, where, issues)
+        set_meta(meta, key, value, where, issues)
 
 
-def _set_meta(meta: _Map, key: str, value: Any, where: Location, issues: list[Issue]) -> None:
-    if key == "name":
-        name = _parse(SETTING_FIELDS["name"], value, where, issues)
-        if name:
-            meta.name = name
-    else:  # currency, discount_rate, discount_first_year: read once everything is gathered
-        setattr(meta, key, (value, where))
-
-
-def _table_rows(table: Table) -> list[_Row]:
+def _table_rows(table: Table) -> list[RawRow]:
     columns = _columns(table)
-    rows: list[_Row] = []
+    rows: list[RawRow] = []
     previous: tuple[Any, Location] | None = None
     for line, cells in table.rows:
-        row = _Row(table.where(line))
+        row = RawRow(table.where(line))
         for name, col in columns.items():
             row.cells[name] = (
                 cells[col],
                 replace(table.where(line, col), field=table.headers[col]),
             )
         stakeholder = row.cells["stakeholder"]
-        if not _given(stakeholder) and previous is not None:
+        if not given(stakeholder) and previous is not None:
             row.cells["stakeholder"] = (previous[0], stakeholder[1])
         previous = row.cells["stakeholder"]
         rows.append(row)
@@ -390,162 +383,3 @@ def _shown(spec: Field) -> str:
 
 def _table_name(table: Table) -> str:
     return f"{table.file}[{table.sheet}]" if table.sheet else table.file
-
-
-# --- YAML -------------------------------------------------------------------------------------
-
-
-class _Yaml:
-    """One YAML document as nodes, so each value keeps its line and column."""
-
-    def __init__(self, path: Path) -> None:
-        text, _ = read_text(path)
-        self.file = str(path)
-        self.lines = text.splitlines()
-        self.loader = yaml.SafeLoader(text)
-
-    def at(self, node: yaml.Node, name: str | None = None) -> Location:
-        start, end = node.start_mark, node.end_mark
-        width = end.column - start.column if end.line == start.line else 1
-        text = self.lines[start.line] if start.line < len(self.lines) else None
-        return Location(self.file, start.line + 1, start.column + 1, max(1, width), text, name)
-
-    def mark(self, mark: Any) -> Location:
-        if mark is None:
-            return Location(self.file)
-        text = self.lines[mark.line] if mark.line < len(self.lines) else None
-        return Location(self.file, mark.line + 1, mark.column + 1, 1, text)
-
-    def value(self, node: yaml.Node, issues: list[Issue]) -> Any:
-        try:
-            return self.loader.construct_object(node, deep=True)
-        except yaml.MarkedYAMLError as ex:
-            issues.append(
-                Issue(
-                    "sroi.yaml-syntax",
-                    {"detail": ex.problem or str(ex)},
-                    self.mark(ex.problem_mark) if ex.problem_mark else self.at(node),
-                )
-            )
-            return None
-
-    def pairs(
-        self, node: yaml.MappingNode, issues: list[Issue]
-    ) -> list[tuple[str, yaml.Node, yaml.Node]]:
-        out: list[tuple[str, yaml.Node, yaml.Node]] = []
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(self.value(key_node, issues))
-            if key in seen:
-                issues.append(Issue("sroi.duplicate-key", {"key": key}, self.at(key_node)))
-                continue
-            seen.add(key)
-            out.append((key, key_node, value_node))
-        return out
-
-
-def _from_yaml(path: Path, issues: list[Issue]) -> tuple[_Map, list[_Row]]:
-    doc = _Yaml(path)
-    try:
-        try:
-            root = doc.loader.get_single_node()
-        except yaml.MarkedYAMLError as ex:
-            where = doc.mark(ex.problem_mark or ex.context_mark)
-            raise InvalidInput(
-                "sroi.yaml-syntax", where=where, detail=ex.problem or ex.context or str(ex)
-            ) from None
-        except yaml.YAMLError as ex:
-            raise InvalidInput(
-                "sroi.yaml-syntax", where=Location(doc.file), detail=str(ex)
-            ) from None
-        if not isinstance(root, yaml.MappingNode):
-            raise InvalidInput("sroi.yaml-root", where=doc.at(root) if root else Location(doc.file))
-        return _yaml_map(doc, root, issues)
-    finally:
-        doc.loader.dispose()
-
-
-def _yaml_map(doc: _Yaml, root: yaml.MappingNode, issues: list[Issue]) -> tuple[_Map, list[_Row]]:
-    meta = _Map(name=Path(doc.file).stem)
-    rows: list[_Row] = []
-    known = ", ".join((*SETTINGS, "outcomes"))
-    for key, key_node, node in doc.pairs(root, issues):
-        name = (
-            "outcomes"
-            if norm_heading(key) in ("outcomes", "성과목록")
-            else SETTING_ALIASES.get(norm_heading(key))
-        )
-        if name is None:
-            issues.append(Issue("sroi.unknown-key", {"key": key, "known": known}, doc.at(key_node)))
-        elif name == "outcomes":
-            rows = _yaml_outcomes(doc, node, issues)
-        elif name == "investment":
-            meta.investment = _yaml_investment(doc, node, key, issues)
-        else:
-            _set_meta(meta, name, doc.value(node, issues), doc.at(node, key), issues)
-    return meta, rows
-
-
-def _yaml_investment(
-    doc: _Yaml, node: yaml.Node, key: str, issues: list[Issue]
-) -> list[tuple[Any, Location]]:
-    if isinstance(node, yaml.ScalarNode):
-        return [(doc.value(node, issues), doc.at(node, key))]
-    items: list[tuple[Any, Location]] = []
-    if isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            if isinstance(item, yaml.ScalarNode):
-                items.append((doc.value(item, issues), doc.at(item, key)))
-                continue
-            amount = None
-            if isinstance(item, yaml.MappingNode):
-                amount = next(
-                    (
-                        v
-                        for k, _, v in doc.pairs(item, issues)
-                        if norm_heading(k) in ("amount", "금액", "value")
-                    ),
-                    None,
-                )
-            if isinstance(amount, yaml.ScalarNode):
-                items.append((doc.value(amount, issues), doc.at(amount, key)))
-            else:
-                issues.append(Issue("sroi.yaml-investment", {}, doc.at(item, key)))
-        if items or not node.value:
-            return items
-    issues.append(Issue("sroi.yaml-investment", {}, doc.at(node, key)))
-    return items
-
-
-def _yaml_outcomes(doc: _Yaml, node: yaml.Node, issues: list[Issue]) -> list[_Row]:
-    if not isinstance(node, yaml.SequenceNode):
-        issues.append(Issue("sroi.yaml-outcomes", {}, doc.at(node, "outcomes")))
-        return []
-    rows: list[_Row] = []
-    known = ", ".join(f.name for f in FIELDS)
-    for item in node.value:
-        if not isinstance(item, yaml.MappingNode):
-            issues.append(Issue("sroi.yaml-outcome", {}, doc.at(item)))
-            continue
-        row = _Row(doc.at(item))
-        pairs = doc.pairs(item, issues)
-        amount_given = any(
-            norm_heading(k) not in EITHER and ALIASES.get(norm_heading(k)) == "proxy"
-            for k, _, _ in pairs
-        )
-        for key, key_node, value_node in pairs:
-            norm = norm_heading(key)
-            if norm in EITHER:
-                name: str | None = "proxy_description" if amount_given else "proxy"
-            else:
-                name = ALIASES.get(norm)
-            if name is None:
-                issues.append(
-                    Issue("sroi.unknown-key", {"key": key, "known": known}, doc.at(key_node))
-                )
-            elif name in row.cells:
-                issues.append(Issue("sroi.duplicate-key", {"key": key}, doc.at(key_node)))
-            else:
-                row.cells[name] = (doc.value(value_node, issues), doc.at(value_node, key))
-        rows.append(row)
-    return rows

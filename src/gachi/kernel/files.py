@@ -8,6 +8,7 @@ import io
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -149,12 +150,16 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
                 sheet=sheet,
                 sheets=", ".join(book.sheetnames),
             )
-        ws = book[sheet] if sheet is not None else book.worksheets[0]
-        rows = [
-            (i, tuple(_cell(c) for c in r))
-            for i, r in enumerate(ws.iter_rows(values_only=True), start=1)
-            if any(c is not None and str(c).strip() for c in r)
-        ]
+        try:
+            ws = book[sheet] if sheet is not None else book.worksheets[0]
+            rows = [
+                (i, tuple(_cell(c) for c in r))
+                for i, r in enumerate(ws.iter_rows(values_only=True), start=1)
+                if any(c is not None and str(c).strip() for c in r)
+            ]
+        except (IndexError, KeyError, ValueError, EOFError, SyntaxError, zlib.error) as ex:
+            # a damaged workbook can fail while its rows are read, not only when it is opened
+            raise InvalidInput("file.bad-xlsx", where=Location(str(path)), detail=str(ex)) from None
         return _with_header(str(path), rows, ws.title)
     finally:
         book.close()

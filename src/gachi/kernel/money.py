@@ -181,8 +181,8 @@ def format_krw(amount: float, unit: str = "auto", *, digits: int | None = None) 
     """Format won in Korean units: ``2.11조원``, ``1,234.5억원``, ``3,500만원``, ``-12.0억원``.
 
     `unit` is one of 원, 만원, 백만원, 억원, 조원 or ``auto``: the largest of 조/억/만 that is at
-    least one *after rounding* (99,999,999원 is ``1.0억원``, not ``10,000만원``). Rounding is half
-    away from zero, as people do by hand.
+    least one *after rounding* (99,999,999원 is ``1.0억원``, not ``10,000만원``), with amounts
+    under 100만원 in 원 (``15,000원``). Rounding is half away from zero, as people do by hand.
     """
     if not math.isfinite(amount):
         raise InvalidInput("money.not-finite", value=str(amount))
@@ -212,27 +212,46 @@ def _default_digits(unit: str) -> int:
     return {"조원": 2, "억원": 1}.get(unit, 0)
 
 
+# Below 100만원 amounts show in 원 exactly: "15,000원", not a rounded "2만원".
+_FROM = {"만원": 10**6, "억원": 10**8, "조원": 10**12}
+
+
 def _auto_unit(amount: float, digits: int | None) -> str:
     unit = "원"
     for candidate in _STEPS[1:]:
-        if abs(amount) >= KOREAN_UNITS[candidate]:
+        if abs(amount) >= _FROM[candidate]:
             unit = candidate
     # Rounding may carry into the next unit: 99,999,999원 shows as 1.0억원.
     while unit != "조원":
         bigger = _STEPS[_STEPS.index(unit) + 1]
         places = _default_digits(unit) if digits is None else digits
         shown = abs(_round(amount / KOREAN_UNITS[unit], places))
-        if shown < KOREAN_UNITS[bigger] // KOREAN_UNITS[unit]:
+        if shown * KOREAN_UNITS[unit] < _FROM[bigger]:
             break
         unit = bigger
     return unit
 
 
-def format_money(amount: float, currency: str = "KRW", *, korean_units: bool = True) -> str:
-    """Won in Korean units; other currencies with their code and thousands separators
-    (rounded half away from zero, like won)."""
+def format_krw_english(amount: float) -> str:
+    """Won for English readers: ``₩2.11 tn``, ``₩184.2 bn``, ``₩71.0 m``, ``₩15,000``."""
+    if not math.isfinite(amount):
+        raise InvalidInput("money.not-finite", value=str(amount))
+    sign = "-" if amount < 0 else ""
+    mag = abs(amount)
+    for size, suffix, places in ((1e12, "tn", 2), (1e9, "bn", 1), (1e6, "m", 1)):
+        shown = _round(mag / size, places)
+        if shown >= 1:  # after rounding: ₩999,999 shows as ₩1.0 m
+            return f"{sign}₩{shown:,.{places}f} {suffix}"
+    return f"{sign}₩{_round(mag, 0):,.0f}"
+
+
+def format_money(
+    amount: float, currency: str = "KRW", *, korean_units: bool = True, lang: str = "ko"
+) -> str:
+    """Won in Korean units (or, in English, ₩ with bn/tn); other currencies with their code and
+    thousands separators (rounded half away from zero, like won)."""
     if currency == "KRW" and korean_units:
-        return format_krw(amount)
+        return format_krw(amount) if lang == "ko" else format_krw_english(amount)
     if not math.isfinite(amount):
         raise InvalidInput("money.not-finite", value=str(amount))
     digits = 0 if currency in ("KRW", "JPY") else 2

@@ -136,7 +136,11 @@ class _Parser:
 
     def expect(self, text: str) -> Token:
         if not self.at(text):
-            raise _Fail("formula.expected", self.tok.span, expected=text, found=_show(self.tok))
+            if self.tok.kind == "end":
+                raise _Fail("formula.expected-end", self.tok.span, expected=repr(text))
+            raise _Fail(
+                "formula.expected", self.tok.span, expected=repr(text), found=repr(self.tok.text)
+            )
         return self.take()
 
     def descend(self) -> None:
@@ -272,10 +276,6 @@ class _Parser:
 
 def _join(a: Node, b: Node) -> Span:
     return Span(a.span.start, b.span.end)
-
-
-def _show(tok: Token) -> str:
-    return "end of formula" if tok.kind == "end" else repr(tok.text)
 
 
 def parse(text: str, *, locate: Locator | None = None) -> Node:
