@@ -527,3 +527,15 @@ def test_without_a_period_column_money_is_taken_at_report_year_prices(tmp_path: 
     with open_dataset(tmp_path / "e.csv", data_rules(plan)) as ds:
         # 1,000 won of 2023 is 1,000 × 114.18 / 111.59 won of 2024
         assert measure(plan, ds).rows[0].value == pytest.approx(100 * 114.18 / 111.59)
+
+
+def test_an_indicator_built_from_others_can_stay_out_of_the_totals(tmp_path: Path) -> None:
+    files = {
+        "base.yaml": spec("calls_value", "calls * price", CALLS, PRICE),
+        "net.yaml": spec("net_value", "calls_value * 2", "[]", "in_totals: false\n"),
+    }
+    result = run(tmp_path, files, "org,calls\ng,3\n", group_by=["org"])
+    # calls_value 3 × 1,000 = 3,000; net_value 6,000 is shown but not added again
+    assert result.by_indicator() == {"calls_value": 3_000.0, "net_value": 6_000.0}
+    assert result.total() == 3_000.0
+    assert result.to_dict()["total"] == 3_000.0

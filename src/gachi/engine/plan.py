@@ -127,7 +127,7 @@ def _walk(node: Node) -> Iterable[Node]:
         stack.extend(children(n))
 
 
-def _skips_nulls(catalog: Catalog, entry: Entry) -> bool:
+def _skips_nulls(entry: Entry) -> bool:
     """Whether the formula could give a value although one of its inputs is missing."""
     return any(isinstance(n, Call) and n.func in _NULL_SKIPPING for n in _walk(entry.formula))
 
@@ -218,7 +218,7 @@ def _guarded(
         return name_value(catalog, entry, name, dialect)
 
     value = to_sql(node, resolve, dialect=dialect)
-    if not _skips_nulls(catalog, entry):
+    if not _skips_nulls(entry):
         return value
     columns = columns_of(catalog, entry)
     return exp.Case().when(_present(columns), value)

@@ -59,6 +59,7 @@ class Lineage:
     factor: float
     depends_on: tuple[str, ...]
     money_inputs: tuple[str, ...] = ()  # carried from their period's prices to the report year
+    in_totals: bool = True
 
 
 def lineage_of(catalog: Catalog, entry: Entry, factor: float) -> Lineage:
@@ -106,6 +107,7 @@ def lineage_of(catalog: Catalog, entry: Entry, factor: float) -> Lineage:
         factor=factor,
         depends_on=entry.depends_on,
         money_inputs=tuple(money_inputs(catalog, entry)),
+        in_totals=s.in_totals,
     )
 
 
@@ -147,13 +149,16 @@ class Result:
         return tuple(out)
 
     def total(self) -> float:
-        return sum(r.value for r in self.rows if r.value is not None)
+        """The sum of every value, except indicators marked `in_totals: false`."""
+        return sum(self.by_category().values())
 
     def by_category(self) -> dict[str, float]:
+        """Totals per SK category (negatives included), without `in_totals: false` indicators."""
         out: dict[str, float] = defaultdict(float)
         for r in self.rows:
-            if r.value is not None:
-                out[self.lineage[r.indicator].category] += r.value
+            lineage = self.lineage[r.indicator]
+            if r.value is not None and lineage.in_totals:
+                out[lineage.category] += r.value
         return dict(out)
 
     def by_indicator(self) -> dict[str, float]:

@@ -177,6 +177,11 @@ class Indicator(_Model):
     baseline: Baseline | None = None
     adjustments: Adjustments = Field(default_factory=Adjustments)
     formula: str = Field(min_length=1)
+    in_totals: bool = Field(
+        default=True,
+        description="false for an indicator built from others (a net figure), so that its value "
+        "is shown but not counted twice in the totals",
+    )
     tags: tuple[str, ...] = ()
 
     @field_validator("inputs", "proxies")
