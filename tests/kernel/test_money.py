@@ -250,3 +250,16 @@ def test_read_text_reports_the_line_of_a_bad_byte_after_the_sample(tmp_path: Pat
     assert issue.code == "file.encoding-at"
     assert issue.where is not None and issue.where.line == 8002  # header + 8,000 rows + 1
     assert issue.params["encoding"] == "cp949"
+
+
+def test_figures_the_tables_do_not_confirm_are_marked_in_the_steps() -> None:
+    from gachi.kernel.money import default_price_indices, default_rates, rebase
+
+    rates, cpi = default_rates(), default_price_indices()
+    # fx_krw.yaml marks every 2016 rate as unconfirmed; cpi_kr.yaml marks 2010
+    unsure = rebase(10.0, "USD", 2016, to_currency="KRW", to_year=2024, rates=rates, cpi=cpi)
+    assert "[provisional]" in unsure.steps[0]
+    sure = rebase(10.0, "USD", 2020, to_currency="KRW", to_year=2024, rates=rates, cpi=cpi)
+    assert not any("[provisional]" in s for s in sure.steps)
+    old = rebase(10.0, "KRW", 2010, to_currency="KRW", to_year=2024, rates=rates, cpi=cpi)
+    assert "[provisional]" in old.steps[0]

@@ -50,6 +50,8 @@ class ExchangeRates:
 
     krw_per_unit: Mapping[int, Mapping[str, float]]
     source: Source = field(default_factory=lambda: Source("user-supplied table"))
+    # (year, currency) whose figure the table marks as not confirmed against its source
+    provisional: frozenset[tuple[int, str]] = frozenset()
 
     def rate(self, from_ccy: str, to_ccy: str, year: int) -> float:
         """How many `to_ccy` one `from_ccy` buys in `year` (crossing through KRW)."""
@@ -77,6 +79,7 @@ class PriceIndex:
     index: Mapping[int, float]
     base_year: int = 2020
     source: Source = field(default_factory=lambda: Source("user-supplied table"))
+    provisional: frozenset[int] = frozenset()  # years not confirmed against the source
 
     def factor(self, from_year: int, to_year: int) -> float:
         """Multiply a price of `from_year` by this to express it in `to_year` prices."""
@@ -123,8 +126,10 @@ def rebase(
     fx = rates.rate(currency, to_currency, base_year)
     steps: list[str] = []
     if currency != to_currency:
+        unsure = {(base_year, c) for c in (currency, to_currency)} & rates.provisional
+        mark = " [provisional]" if unsure else ""
         steps.append(
-            f"{currency}→{to_currency} @ {fx:,.6g} ({base_year} avg; {rates.source.cite()})"
+            f"{currency}→{to_currency} @ {fx:,.6g} ({base_year} avg{mark}; {rates.source.cite()})"
         )
     factor = 1.0
     if cpi is not None and base_year != to_year:
@@ -132,7 +137,8 @@ def rebase(
         if index is None:
             raise MissingRate("money.missing-cpi-table", currency=to_currency)
         factor = index.factor(base_year, to_year)
-        steps.append(f"CPI {base_year}→{to_year} × {factor:.4f} ({index.source.cite()})")
+        mark = " [provisional]" if {base_year, to_year} & index.provisional else ""
+        steps.append(f"CPI {base_year}→{to_year} × {factor:.4f}{mark} ({index.source.cite()})")
     return Rebased(value * fx * factor, to_currency, to_year, fx, factor, tuple(steps))
 
 
@@ -151,7 +157,13 @@ def default_rates() -> ExchangeRates:
         int(year): {c: float(v) for c, v in row.items() if c in CURRENCIES and v is not None}
         for year, row in data["rates"].items()
     }
-    return ExchangeRates(table, _source(data.get("source")))
+    unsure = frozenset(
+        (int(year), c)
+        for year, row in (data.get("confirmed") or {}).items()
+        for c, ok in row.items()
+        if not ok
+    )
+    return ExchangeRates(table, _source(data.get("source")), unsure)
 
 
 @cache
@@ -159,11 +171,9 @@ def default_price_indices() -> dict[str, PriceIndex]:
     """The shipped consumer price indices (Korea's, base 2020 = 100)."""
     data = _load_yaml("cpi_kr.yaml")
     index = {int(y): float(v) for y, v in data["index"].items() if v is not None}
-    return {
-        "KRW": PriceIndex(
-            "KRW", index, int(data.get("base_year", 2020)), _source(data.get("source"))
-        )
-    }
+    unsure = frozenset(int(y) for y, ok in (data.get("confirmed") or {}).items() if not ok)
+    base = int(data.get("base_year", 2020))
+    return {"KRW": PriceIndex("KRW", index, base, _source(data.get("source")), unsure)}
 
 
 # --- Korean display units --------------------------------------------------------------------
