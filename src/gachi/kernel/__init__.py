@@ -1,1 +1,4 @@
-"""Domain primitives shared by every layer: language, units, money. Stdlib and pydantic only."""
+"""Domain primitives shared by every layer: messages, units, money, files.
+
+Standard library, Pydantic, PyYAML (sourced tables, message catalogue) and openpyxl only.
+"""
