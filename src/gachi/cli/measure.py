@@ -222,7 +222,10 @@ def print_table(result: Result) -> None:
         column_name = (r.group[at["period"]] or "") if pivot else "value"
         cells.setdefault(row_key, {})[column_name] = r.value
     columns = periods if pivot else ["value"]
-    table = Table(*keys, t("cli.indicator"), *(columns if pivot else [t("cli.value")]), title=title)
+    headers = [_column_label(k) for k in keys]
+    table = Table(
+        *headers, t("cli.indicator"), *(columns if pivot else [t("cli.value")]), title=title
+    )
     for key, values in cells.items():
         lin = result.lineage[key[-1]]
         name = lin.name_en if lang == "en" and lin.name_en else lin.name_ko
@@ -235,3 +238,9 @@ def print_table(result: Result) -> None:
         totals.add_row(t(f"sk.{cat}"), money(value, cur), style="red" if value < 0 else None)
     totals.add_row(f"[bold]{t('cli.total')}[/bold]", f"[bold]{money(result.total(), cur)}[/bold]")
     out.print(totals)
+
+
+def _column_label(name: str) -> str:
+    """The standard grouping columns in the reader's language; any other name as it is."""
+    label = t(f"cli.column.{name}")
+    return name if label.startswith("cli.column.") else label
