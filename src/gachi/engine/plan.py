@@ -90,7 +90,7 @@ class Plan:
                     f"value__{p.id}",
                     quoted=True,
                 ),
-                exp.alias_(exp.Count(this=core.copy()), f"records__{p.id}", quoted=True),
+                exp.alias_(_records(p, core), f"records__{p.id}", quoted=True),
                 exp.alias_(undefined, f"undefined__{p.id}", quoted=True),
                 copy=False,
             )
@@ -106,6 +106,16 @@ class Plan:
         if key not in self._sql:
             self._sql[key] = self.query(table, dialect=dialect).sql(dialect=dialect)
         return self._sql[key]
+
+
+def _records(p: IndicatorPlan, core: exp.Expression) -> exp.Expression:
+    """How many records have a value. Where no value can be undefined, that is exactly the
+    records with every column present — a count indicators with the same columns share."""
+    if p.can_be_undefined or not p.columns:
+        return exp.Count(this=core.copy())
+    if len(p.columns) == 1:
+        return exp.Count(this=column(p.columns[0]))
+    return exp.Count(this=exp.Case().when(_present(sorted(p.columns)), exp.Literal.number(1)))
 
 
 def _present(columns: Sequence[str]) -> exp.Expression:
