@@ -369,3 +369,17 @@ def test_well_grouped_thousands_are_numbers(plan: Plan, tmp_path: Path) -> None:
     with open_dataset(path, data_rules(plan)) as ds:
         got = ds.con.execute('SELECT "통화수", refunds FROM records').fetchall()
     assert got == [(1234567.5, -1000.0)]
+
+
+def test_a_formula_without_a_saved_result_is_not_read_as_empty(plan: Plan, tmp_path: Path) -> None:
+    book = openpyxl.Workbook()  # openpyxl saves formulas without their results, as scripts do
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER)
+    sheet.append(["a", "b", "=1+1", 0])
+    book.save(tmp_path / "d.xlsx")
+    with pytest.raises(InvalidInput) as caught:
+        open_dataset(tmp_path / "d.xlsx", data_rules(plan))
+    (issue,) = caught.value.issues
+    assert issue.code == "file.formula-without-value"
+    assert (issue.where.line, issue.where.col) == (2, 3)  # type: ignore[union-attr]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from gachi.errors import InvalidInput, Location
+from gachi.errors import InvalidInput, Issue, Location
 
 MAX_SMALL_TABLE_BYTES = 50 * 1024 * 1024
 
@@ -160,9 +160,35 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
         except (IndexError, KeyError, ValueError, EOFError, SyntaxError, zlib.error) as ex:
             # a damaged workbook can fail while its rows are read, not only when it is opened
             raise InvalidInput("file.bad-xlsx", where=Location(str(path)), detail=str(ex)) from None
+        blanks = {(i, j) for i, cells in rows for j, c in enumerate(cells) if c is None}
+        if blanks:
+            _refuse_uncomputed_formulas(path, ws.title, blanks)
         return _with_header(str(path), rows, ws.title)
     finally:
         book.close()
+
+
+def _refuse_uncomputed_formulas(path: Path, title: str, blanks: set[tuple[int, int]]) -> None:
+    """A formula whose result was never saved (a file written by a program, not by Excel) reads
+    as an empty cell; it would silently count as "not applicable". Find those and say so."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        found = [
+            (i, j + 1, value)
+            for i, row in enumerate(book[title].iter_rows(values_only=True), start=1)
+            for j, value in enumerate(row)
+            if (i, j) in blanks and isinstance(value, str) and value.startswith("=")
+        ]
+    finally:
+        book.close()
+    if found:
+        where = f"{path}[{title}]"
+        raise InvalidInput.of(
+            Issue("file.formula-without-value", {"formula": formula}, Location(where, i, j))
+            for i, j, formula in found[:20]
+        )
 
 
 def _cell(value: Any) -> Any:
