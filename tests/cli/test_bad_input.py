@@ -175,3 +175,36 @@ def test_validate_reports_every_file_even_unreadable_ones(
     (folder / "catalog.yaml").write_text("# all defaults\n", encoding="utf-8")
     err = _fails(["catalog", "validate", str(folder)], capsys, "file.empty")
     assert "b.YAML" in err and "c.yaml:2" in err and "catalog.yaml" not in err
+
+
+def test_explain_refuses_a_filter_on_an_amount(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["explain", "voice_phishing_prevented", "-c", CATALOG, "-d", DATA]
+    _fails([*args, "-w", "blocked_calls=abc"], capsys, "cli.where-on-input")
+
+
+def test_replacing_a_private_file_keeps_it_private(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    out.write_text("old", encoding="utf-8")
+    out.chmod(0o600)
+    assert run(["measure", "-c", CATALOG, "-d", DATA, "-f", "json", "-o", str(out)]) == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_an_array_formula_without_a_result_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import openpyxl
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["organisation", "programme", "period", "blocked_calls"])
+    sheet.append(["A", "p", "2024", None])
+    sheet["D2"] = ArrayFormula("D2", "=SUM(1,2)")
+    book.save(tmp_path / "d.xlsx")
+    _fails(
+        ["measure", "-c", CATALOG, "-d", str(tmp_path / "d.xlsx")],
+        capsys,
+        "file.formula-without-value",
+    )

@@ -190,3 +190,9 @@ def test_references_record_kinds() -> None:
         ("carbon_cost", "proxy"),
         ("other_indicator", "indicator"),
     ]
+
+
+def test_round_digits_are_bounded() -> None:
+    assert run("round(money, 15)").issues == []
+    (issue,) = run("round(money, 16)").issues
+    assert issue.code == "formula.round-digits"

@@ -383,3 +383,19 @@ def test_a_formula_without_a_saved_result_is_not_read_as_empty(plan: Plan, tmp_p
     (issue,) = caught.value.issues
     assert issue.code == "file.formula-without-value"
     assert (issue.where.line, issue.where.col) == (2, 3)  # type: ignore[union-attr]
+
+
+def test_a_line_of_commas_is_a_record_for_line_numbers(plan: Plan, tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("기관,사업,통화수,refunds\na,b,1,0\n,,,\na,b,x,0\n", encoding="utf-8")
+    issues = data_issues(plan, path)
+    lines = {(i.code, i.where.line) for i in issues}  # type: ignore[union-attr]
+    assert ("data.empty-key", 3) in lines and ("data.not-a-number", 4) in lines
+
+
+def test_column_names_differing_only_in_case_are_one_name(plan: Plan, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "d.csv", [[*HEADER, "REFUNDS", "", ""], ["a", "b", "1", "0", "2", "", ""]]
+    )
+    (issue,) = data_issues(plan, path)  # the two unnamed columns are no problem
+    assert issue.code == "data.duplicate-column" and issue.params["second"] == 5

@@ -539,3 +539,52 @@ def test_an_indicator_built_from_others_can_stay_out_of_the_totals(tmp_path: Pat
     assert result.by_indicator() == {"calls_value": 3_000.0, "net_value": 6_000.0}
     assert result.total() == 3_000.0
     assert result.to_dict()["total"] == 3_000.0
+
+
+def test_a_scaled_money_input_is_still_carried_to_report_year_prices(tmp_path: Path) -> None:
+    inputs = (
+        "[{name: monthly_wage, unit: KRW/month, description: {ko: 월급}},"
+        " {name: share, unit: '1', description: {ko: 몫}}]"
+    )
+    files = {"w.yaml": spec("wage_share", "monthly_wage * 1 [month] * share", inputs)}
+    folder = tmp_path / "cat"
+    folder.mkdir()
+    (folder / "w.yaml").write_text(files["w.yaml"], encoding="utf-8")
+    plan = compile_plan(load_catalog(folder), group_by=["org"])
+    (tmp_path / "d.csv").write_text("org,period,monthly_wage,share\ng,2022,1000000,0.5\n", "utf-8")
+    with open_dataset(tmp_path / "d.csv", data_rules(plan)) as ds:
+        (row,) = measure(plan, ds).rows
+    # 1,000,000 won a month of 2022 in 2024 won (CPI 114.18 / 107.71) × 1 month × 0.5
+    assert row.value == pytest.approx(1_000_000 * 114.18 / 107.71 * 0.5, rel=1e-12)
+
+
+def test_a_divisor_that_divides_by_zero_stays_undefined(tmp_path: Path) -> None:
+    inputs = (
+        "[{name: a, unit: case, description: {ko: a}}, {name: b, unit: '1', description: {ko: b}},"
+        " {name: c, unit: '1', description: {ko: c}}]"
+    )
+    proxy = """proxies:
+  - {name: price, value: 1000, unit: KRW/case, currency: KRW, base_year: 2024,
+     source: {title: 가정}, licence: CC0-1.0}
+"""
+    files = {"r.yaml": spec("nested", "price * a / (b / c)", inputs, proxy)}
+    (row,) = run(tmp_path, files, "org,a,b,c\ng,2,4,0\n", group_by=["org"]).rows
+    # b / c = 4 / 0 has no value, so neither has 2 / (4 / 0): not 2 / 4 × 0 = 0
+    assert (row.value, row.records, row.undefined) == (None, 0, 1)
+
+
+@pytest.mark.parametrize(
+    ("formula", "amount", "expected"),
+    [
+        ("round(a, 2)", 123456789012.345, 123456789012.35),  # the decimal a person sees
+        ("round(a, 2)", 64.725, 64.73),
+        ("round(a, 15)", 0.1234567890123456, 0.123456789012346),
+        ("round(a, -3)", 1500.0, 2000.0),
+    ],
+)
+def test_round_works_on_the_decimal_a_person_sees(
+    tmp_path: Path, formula: str, amount: float, expected: float
+) -> None:
+    files = {"r.yaml": spec("rounded", formula, "[{name: a, unit: KRW, description: {ko: a}}]")}
+    (row,) = run(tmp_path, files, f"org,a\ng,{amount!r}\n", group_by=["org"]).rows
+    assert row.value == expected

@@ -54,6 +54,9 @@ def explain_cmd(
         return
     plan = compile_plan(cat, [indicator], group_by=())
     rules = data_rules(plan)
+    numbers = sorted(c for c in filters if any(r.name == c and r.numeric for r in rules))
+    if numbers:  # a filter picks records by a key, not by an amount
+        raise InvalidInput("cli.where-on-input", column=", ".join(numbers))
     known = {r.name for r in rules}
     # A filter column only has to exist; empty cells elsewhere are none of its business.
     rules += [ColumnRule(c, numeric=False, filled=False) for c in filters if c not in known]

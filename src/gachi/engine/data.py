@@ -191,7 +191,7 @@ def _checks(rules: Sequence[ColumnRule], typed: bool) -> Iterator[Check]:
                     expression=exp.Literal.string(""),
                 ),
             )
-            yield rule, empty, None, "data.empty-key"
+            yield rule, empty, None, "data.empty-period" if rule.years else "data.empty-key"
             if rule.years is not None:
                 year = period_year(col, "duckdb", safe=True)
                 listed = exp.In(
@@ -279,6 +279,8 @@ def _issues(ds: Dataset, findings: list[Finding]) -> list[Issue]:
         in_file = ds.lines.in_file
         col_no = ds.info.columns.index(rule.name) + 1 if in_file else None
         params = {"column": rule.name, "value": value, "row": row, "limit": f"{MAX_ABS:.0e}"}
+        if rule.years:
+            params["years"] = f"{min(rule.years)}–{max(rule.years)}"
         where = Location(ds.info.source, row if in_file else None, col_no, field=rule.name)
         out.append(Issue(code, params, where))
     return out

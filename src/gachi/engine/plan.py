@@ -26,6 +26,7 @@ from gachi.engine.catalog import Catalog, Entry
 from gachi.engine.data import period_year
 from gachi.engine.expr.nodes import Arith, Call, Name, Neg, Node, Number, children, names
 from gachi.engine.expr.to_sql import column, number, to_sql
+from gachi.errors import InvalidInput
 from gachi.kernel.units import parse_unit
 
 DEFAULT_GROUP_BY: tuple[str, ...] = ("organisation", "programme", "period")
@@ -71,6 +72,8 @@ class Plan:
         for p in self.indicators:
             entry = self.catalog.entries[p.id]
             scalar, core = split_constant(self.catalog, entry, dialect)
+            if not math.isfinite(scalar * p.factor):
+                raise InvalidInput("plan.factor-not-finite", indicator=p.id)
             undefined: exp.Expression = exp.Literal.number(0)
             if p.can_be_undefined:
                 flag = (
@@ -158,10 +161,11 @@ def split_constant(catalog: Catalog, entry: Entry, dialect: str) -> tuple[float,
         if isinstance(node, Arith) and node.op == "*":
             flatten(node.left, divides)
             flatten(node.right, divides)
-        elif isinstance(node, Arith) and node.op == "/":
+        elif isinstance(node, Arith) and node.op == "/" and not divides:
             flatten(node.left, divides)
-            flatten(node.right, not divides)
+            flatten(node.right, True)
         else:
+            # A divisor that itself divides stays whole: x / (y / 0) is undefined, x / y * 0 is not.
             factors.append((node, divides))
 
     flatten(entry.formula, False)
@@ -169,8 +173,10 @@ def split_constant(catalog: Catalog, entry: Entry, dialect: str) -> tuple[float,
     kept: list[tuple[Node, bool]] = []
     bare: set[str] = set()  # inputs whose unit scale moved into the scalar
     baseline = entry.spec.baseline.input if entry.spec.baseline else None
-    # Only a name that appears nowhere else in the formula may lose its scale to the scalar.
+    # Only a name that appears nowhere else in the formula may lose its scale to the scalar, and
+    # not an amount of money: that one is also carried to report-year prices per record.
     uses = Counter(n.id for n in names(entry.formula))
+    money = set(money_inputs(catalog, entry))
     for node, divides in factors:
         value = _constant(entry, node)
         if value is None or (divides and value == 0) or not math.isfinite(value):
@@ -179,6 +185,7 @@ def split_constant(catalog: Catalog, entry: Entry, dialect: str) -> tuple[float,
                 isinstance(node, Name)
                 and node.id in entry.input_units
                 and node.id != baseline
+                and node.id not in money
                 and uses[node.id] == 1
             ):
                 scale = entry.input_units[node.id].scale

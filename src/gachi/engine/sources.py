@@ -60,8 +60,8 @@ class Lines:
             record = -1  # the header is record -1
             for row in reader:
                 start, end = end + 1, reader.line_num
-                if not any(cell.strip() for cell in row):
-                    continue  # DuckDB skips blank lines too
+                if not row:
+                    continue  # DuckDB skips empty lines too (a line of commas is a record)
                 if record in wanted:
                     found[record] = start
                 record += 1
@@ -165,19 +165,18 @@ def _csv_header(path: Path, encoding: str, delimiter: str) -> list[str]:
 
 def _check_headers(file: str, headers: list[str]) -> None:
     """Two columns with one name: which one would count? Refuse instead of guessing."""
+    # DuckDB, like a person, does not tell "Wage" from "wage"; unnamed columns get numbered names.
     seen: dict[str, int] = {}
     issues = []
     for i, name in enumerate(headers, start=1):
-        if name in seen:
-            issues.append(
-                Issue(
-                    "data.duplicate-column",
-                    {"column": name, "first": seen[name], "second": i},
-                    Location(file, 1, i),
-                )
-            )
+        key = name.casefold()
+        if not key:
+            continue
+        if key in seen:
+            params = {"column": name, "first": seen[key], "second": i}
+            issues.append(Issue("data.duplicate-column", params, Location(file, 1, i)))
         else:
-            seen[name] = i
+            seen[key] = i
     if issues:
         raise DataError.of(issues)
 

@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 import os
+import stat
 import tempfile
 import zipfile
 import zlib
@@ -18,6 +19,10 @@ from typing import IO, Any
 from gachi.errors import InvalidInput, Issue, Location
 
 MAX_SMALL_TABLE_BYTES = 50 * 1024 * 1024
+
+# Read once: asking for the umask means setting it, which is not safe once threads run.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 def detect_encoding(head: bytes) -> str:
@@ -179,16 +184,26 @@ def _refuse_uncomputed_formulas(path: Path, title: str, blanks: set[tuple[int, i
             (i, j + 1, value)
             for i, row in enumerate(book[title].iter_rows(values_only=True), start=1)
             for j, value in enumerate(row)
-            if (i, j) in blanks and isinstance(value, str) and value.startswith("=")
+            if (i, j) in blanks and _formula_text(value) is not None
         ]
     finally:
         book.close()
     if found:
         where = f"{path}[{title}]"
         raise InvalidInput.of(
-            Issue("file.formula-without-value", {"formula": formula}, Location(where, i, j))
-            for i, j, formula in found[:20]
+            Issue(
+                "file.formula-without-value", {"formula": _formula_text(f)}, Location(where, i, j)
+            )
+            for i, j, f in found[:20]
         )
+
+
+def _formula_text(value: Any) -> str | None:
+    """The formula in a cell read with formulas kept: text, or an array/data-table formula."""
+    if isinstance(value, str):
+        return value if value.startswith("=") else None
+    text = getattr(value, "text", None)  # openpyxl's ArrayFormula and DataTableFormula
+    return str(text) if text is not None else None
 
 
 def _cell(value: Any) -> Any:
@@ -228,9 +243,9 @@ def atomic_output(path: Path, mode: str = "w", encoding: str | None = "utf-8") -
     try:
         with open(tmp, mode, encoding=None if "b" in mode else encoding) as fh:
             yield fh
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        # Keep the permissions of a file we replace; a new file gets a new file's permissions.
+        perms = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_UMASK
+        os.chmod(tmp, perms)
         os.replace(tmp, target)
     except OSError as ex:
         Path(tmp).unlink(missing_ok=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -200,19 +200,20 @@ def format_krw(amount: float, unit: str = "auto", *, digits: int | None = None) 
         unit = _auto_unit(amount, digits)
     if unit not in KOREAN_UNITS:
         raise InvalidInput("money.unknown-unit", unit=unit, known=", ".join(KOREAN_UNITS))
-    scaled = Decimal(repr(amount)) / Decimal(KOREAN_UNITS[unit])
     if digits is None:
         digits = _default_digits(unit)
-    quant = Decimal(1).scaleb(-digits)
-    rounded = scaled.quantize(quant, rounding=ROUND_HALF_UP)
-    if rounded == 0:
-        rounded = abs(rounded)
-    text = f"{rounded:,.{digits}f}"
-    return f"{text}{unit}"
+    rounded = _round(Decimal(repr(amount)) / KOREAN_UNITS[unit], digits)
+    return f"{rounded:,.{digits}f}{unit}"
 
 
-def _round(value: float, digits: int) -> Decimal:
-    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+def _round(value: float | Decimal, digits: int) -> Decimal:
+    """Half away from zero, exactly, however large the number (a double reaches 1.8e308), and
+    never a negative zero."""
+    exact = value if isinstance(value, Decimal) else Decimal(repr(value))
+    with localcontext() as ctx:
+        ctx.prec = max(28, exact.adjusted() + digits + 2)
+        rounded = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return abs(rounded) if rounded == 0 else rounded
 
 
 _STEPS = ("원", "만원", "억원", "조원")
@@ -235,7 +236,7 @@ def _auto_unit(amount: float, digits: int | None) -> str:
     while unit != "조원":
         bigger = _STEPS[_STEPS.index(unit) + 1]
         places = _default_digits(unit) if digits is None else digits
-        shown = abs(_round(amount / KOREAN_UNITS[unit], places))
+        shown = abs(_round(Decimal(repr(amount)) / KOREAN_UNITS[unit], places))
         if shown * KOREAN_UNITS[unit] < _FROM[bigger]:
             break
         unit = bigger
@@ -246,13 +247,13 @@ def format_krw_english(amount: float) -> str:
     """Won for English readers: ``₩2.11 tn``, ``₩184.2 bn``, ``₩71.0 m``, ``₩15,000``."""
     if not math.isfinite(amount):
         raise InvalidInput("money.not-finite", value=str(amount))
-    sign = "-" if amount < 0 else ""
-    mag = abs(amount)
-    for size, suffix, places in ((1e12, "tn", 2), (1e9, "bn", 1), (1e6, "m", 1)):
-        shown = _round(mag / size, places)
-        if shown >= 1:  # after rounding: ₩999,999 shows as ₩1.0 m
-            return f"{sign}₩{shown:,.{places}f} {suffix}"
-    return f"{sign}₩{_round(mag, 0):,.0f}"
+    exact = Decimal(repr(amount))
+    for size, suffix, places in ((10**12, "tn", 2), (10**9, "bn", 1), (10**6, "m", 1)):
+        shown = _round(exact / size, places)
+        if abs(shown) >= 1:  # after rounding: ₩999,999 shows as ₩1.0 m
+            return f"{'-' if shown < 0 else ''}₩{abs(shown):,.{places}f} {suffix}"
+    shown = _round(exact, 0)
+    return f"{'-' if shown < 0 else ''}₩{abs(shown):,.0f}"
 
 
 def format_money(

@@ -51,6 +51,9 @@ class Type:
     unit: Unit | None = None
 
 
+# A double carries about 15 significant digits; rounding finer than that means nothing.
+MAX_ROUND_DIGITS = 15
+
 NUM = Type("num", DIMENSIONLESS)
 BOOL = Type("bool")
 ERROR = Type("error")
@@ -207,6 +210,7 @@ class _Checker:
                     isinstance(digits, Number)
                     and digits.unit is None
                     and digits.value == int(digits.value)
+                    and digits.value <= MAX_ROUND_DIGITS
                 ):
                     return self.fail("formula.round-digits", args[1].span)
             return t

@@ -118,15 +118,17 @@ def _digits(args: tuple[Node, ...]) -> int:
 
 
 def _round(value: exp.Expression, digits: int, dialect: str) -> exp.Expression:
-    """Round the decimal a person sees (64.725), not the binary double (64.72499…), half away
-    from zero — the same on every backend and in `evaluate`."""
+    """Round the decimal a person sees — the double's shortest decimal text (64.725, not
+    64.72499…) — half away from zero, the same on every backend and in `evaluate`."""
     places = exp.Literal.number(digits)
+    text = exp.Cast(this=value.copy(), to=exp.DataType.build("text"))
     if dialect == "postgres":
-        # PostgreSQL NUMERIC has arbitrary precision and takes the double's shortest decimal.
-        as_numeric = exp.Cast(this=value, to=exp.DataType.build("decimal"))
+        # PostgreSQL prints a double as its shortest exact decimal; NUMERIC is arbitrary-precision.
+        as_numeric = exp.Cast(this=text, to=exp.DataType.build("decimal"))
         return exp.Cast(this=exp.Round(this=as_numeric, decimals=places), to=_DOUBLE.copy())
-    # DuckDB DECIMAL holds 38 digits: round through it below 1e20, where decimals still matter.
-    as_decimal = exp.Cast(this=value.copy(), to=exp.DataType.build("decimal(38, 12)"))
+    # DuckDB DECIMAL holds 38 digits: 20 before the point and 18 after cover |x| < 1e20, where
+    # decimals still matter; beyond that the double has no digits after the point anyway.
+    as_decimal = exp.Cast(this=text, to=exp.DataType.build("decimal(38, 18)"))
     exact = exp.Cast(this=exp.Round(this=as_decimal, decimals=places), to=_DOUBLE.copy())
     small = exp.LT(this=exp.Abs(this=value.copy()), expression=number(1e20))
     return exp.Case().when(small, exact).else_(exp.Round(this=value, decimals=places.copy()))
