@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,3 +37,19 @@ def _english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setenv("GACHI_LANG", "en")
     set_lang(None)
+
+
+def assert_same(duck: Any, pg: Any) -> None:
+    """The same plan gave the same numbers on DuckDB and on PostgreSQL."""
+    assert pg.backend == "postgres"
+    assert len(duck.rows) == len(pg.rows)
+    for a, b in zip(duck.rows, pg.rows, strict=True):
+        assert (a.group, a.indicator, a.records, a.undefined) == (
+            b.group,
+            b.indicator,
+            b.records,
+            b.undefined,
+        )
+        assert (a.value is None) == (b.value is None), (a, b)
+        if a.value is not None and b.value is not None:
+            assert math.isclose(a.value, b.value, rel_tol=1e-12, abs_tol=1e-9), (a, b)

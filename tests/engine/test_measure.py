@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
+from conftest import assert_same  # type: ignore[import-not-found]
 from gachi.engine.catalog import load_catalog
 from gachi.engine.data import open_dataset
 from gachi.engine.expr.evaluate import evaluate
@@ -212,21 +213,6 @@ def run(tmp_path: Path, files: dict[str, str], csv: str, **plan_args: object) ->
         if url:  # .ci/run: every small catalogue here also runs on PostgreSQL, same numbers
             assert_same(result, measure_postgres(plan, ds, url))
         return result
-
-
-def assert_same(duck: Result, pg: Result) -> None:
-    assert pg.backend == "postgres"
-    assert len(duck.rows) == len(pg.rows)
-    for a, b in zip(duck.rows, pg.rows, strict=True):
-        assert (a.group, a.indicator, a.records, a.undefined) == (
-            b.group,
-            b.indicator,
-            b.records,
-            b.undefined,
-        )
-        assert (a.value is None) == (b.value is None), (a, b)
-        if a.value is not None and b.value is not None:
-            assert math.isclose(a.value, b.value, rel_tol=1e-12, abs_tol=1e-9), (a, b)
 
 
 def by_id(result: Result) -> dict[str, ResultRow]:

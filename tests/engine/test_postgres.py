@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from conftest import DEMO  # type: ignore[import-not-found]
+from conftest import DEMO, assert_same  # type: ignore[import-not-found]
 from gachi.engine.catalog import load_catalog
 from gachi.engine.data import open_dataset
 from gachi.engine.plan import compile_plan
@@ -23,18 +23,8 @@ def test_demo_matches_duckdb(postgres_url: str) -> None:
     with open_dataset(DEMO / "records.csv", data_rules(plan)) as ds:
         on_duck = measure(plan, ds)
         on_pg = measure_postgres(plan, ds, postgres_url)
-    assert on_pg.backend == "postgres"
-    assert len(on_pg.rows) == len(on_duck.rows) == 12 * 6
-    for a, b in zip(on_duck.rows, on_pg.rows, strict=True):
-        assert (a.group, a.indicator, a.records, a.undefined) == (
-            b.group,
-            b.indicator,
-            b.records,
-            b.undefined,
-        )
-        assert (a.value is None) == (b.value is None)
-        if a.value is not None and b.value is not None:
-            assert math.isclose(a.value, b.value, rel_tol=1e-12)
+    assert len(on_duck.rows) == 12 * 6
+    assert_same(on_duck, on_pg)
     # hand-worked: 3,120,000 calls × 0.002 × 41,004,847 won × (1−0.1)(1−0.2)
     voice = [
         r
