@@ -40,7 +40,7 @@ schema: $(STAMP)
 	$(BIN)/gachi catalog schema --output library/indicator.schema.json
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_measure.py
+	$(BIN)/python benchmarks/bench_measure.py --repeat 5
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -186,3 +186,27 @@ def test_table_format_refuses_an_output_file(
     assert run(["measure", "-c", CATALOG, "-d", DATA, "-o", str(tmp_path / "x.txt")]) == 1
     assert "cli.table-to-screen" in capsys.readouterr().err
     assert not (tmp_path / "x.txt").exists()
+
+
+def test_data_for_some_programmes_computes_their_indicators(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "d.csv"
+    data.write_text("organisation,programme,period,blocked_calls\nSK,A,2024,5000\n", "utf-8")
+    assert run(["measure", "-c", CATALOG, "-d", str(data), "-f", "json"]) == 0
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    assert {r["indicator"] for r in doc["rows"]} == {"voice_phishing_prevented"}
+    # 5,000 × 0.002 × 41,004,847 × 0.72
+    assert doc["total"] == pytest.approx(5_000 * 0.002 * 41_004_847 * 0.72)
+    assert "ai_care_rescues" in captured.err  # named as not computed
+    # asked for by name, a missing column is an error, not a skip
+    assert run(["measure", "-c", CATALOG, "-d", str(data), "-i", "ai_care_rescues"]) == 1
+    assert "data.missing-column" in capsys.readouterr().err
+
+
+def test_data_for_no_indicator_at_all(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "d.csv"
+    data.write_text("organisation,programme,period,blocked_callz\nSK,A,2024,5\n", "utf-8")
+    assert run(["measure", "-c", CATALOG, "-d", str(data)]) == 1
+    assert "cli.no-applicable-indicator" in capsys.readouterr().err

@@ -18,8 +18,9 @@ from gachi.engine.catalog import load_catalog
 from gachi.engine.data import open_dataset
 from gachi.engine.plan import DEFAULT_GROUP_BY, compile_plan
 from gachi.engine.result import Result
-from gachi.engine.run import data_rules, measure
-from gachi.errors import InvalidInput
+from gachi.engine.run import applicable, data_rules, measure
+from gachi.engine.sources import peek_columns
+from gachi.errors import InvalidInput, Location
 from gachi.kernel.files import atomic_output
 from gachi.kernel.i18n import current_lang, t
 
@@ -66,7 +67,15 @@ def measure_cmd(
     groups = tuple(g.strip() for g in group_by.split(",") if g.strip())
     with progress(t("cli.loading-catalog")) as step:
         cat = load_catalog(catalog)
-        plan = compile_plan(cat, indicator or None, groups)
+        chosen: list[str] | None = list(indicator) if indicator else None
+        skipped: list[str] = []
+        columns = peek_columns(data, sheet) if chosen is None else ()
+        if columns:  # the indicators this data has inputs for; named ones must all fit
+            chosen, skipped = applicable(cat, columns)
+            if not chosen:
+                raise InvalidInput("cli.no-applicable-indicator", where=Location(str(data)))
+        # (a file whose columns cannot be read is opened with every indicator: that says why)
+        plan = compile_plan(cat, chosen, groups)
         step(t("cli.checking-data"))
         with open_dataset(data, data_rules(plan), sheet=sheet) as ds:
             step(t("cli.computing", None, rows=f"{ds.info.rows:,}"))
@@ -88,6 +97,8 @@ def measure_cmd(
     else:
         assert output is not None
         _write_xlsx(result, output)
+    if skipped:
+        err.print(t("cli.skipped-indicators", None, ids=", ".join(skipped)), style="yellow")
     for col, value in result.data.defaulted:
         err.print(t("cli.period-defaulted", None, column=col, value=value), style="yellow")
     for indicator_id, n in result.warnings():

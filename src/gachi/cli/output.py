@@ -14,7 +14,7 @@ from gachi.kernel.i18n import current_lang
 from gachi.kernel.money import format_money
 
 out = Console(highlight=False, soft_wrap=True, emoji=False)
-err = Console(stderr=True, highlight=False, emoji=False)
+err = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

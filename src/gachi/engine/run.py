@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from gachi.engine.catalog import Catalog
 from gachi.engine.data import ColumnRule, Dataset, rules_for
-from gachi.engine.plan import Plan
+from gachi.engine.plan import Plan, columns_of
 from gachi.engine.result import Result, lineage_of
 from gachi.errors import DataError, Issue
 
@@ -32,6 +32,22 @@ def data_rules(plan: Plan) -> list[ColumnRule]:
         name, years = plan.period
         period = (name, years, str(catalog.settings.report_year))
     return rules_for(triples, plan.group_by, period=period)
+
+
+def applicable(catalog: Catalog, columns: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(indicators the data can feed, indicators it has none of the input columns for).
+
+    A file often holds the records of some programmes only; indicators none of whose inputs
+    appear are left out (and named), while one with some of its columns present is kept, so a
+    misspelt column is still reported as missing.
+    """
+    present = set(columns)
+    kept: list[str] = []
+    skipped: list[str] = []
+    for ident in catalog.order:
+        cols = columns_of(catalog, catalog.entries[ident])
+        (kept if not cols or present & set(cols) else skipped).append(ident)
+    return kept, skipped
 
 
 def measure(plan: Plan, dataset: Dataset, *, progress: Progress | None = None) -> Result:

@@ -146,6 +146,30 @@ def read_source(
     return Source(str(path), _sha256(path), rows, columns, encoding, typed, lines)
 
 
+def peek_columns(source: Any, sheet: str | None = None) -> tuple[str, ...]:
+    """The column names of `source` without reading its records (for choosing indicators);
+    an unreadable source gives no names — opening it properly reports why."""
+    if not isinstance(source, (str, Path)):
+        return tuple(map(str, source.columns))
+    path = Path(source)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".txt", ".tsv"):
+            return tuple(_csv_header(path, _encoding(path), "\t" if suffix == ".tsv" else ","))
+        if suffix in (".xlsx", ".xlsm"):
+            return tuple(h for h in read_table(path, sheet=sheet).headers if h)
+        if suffix == ".parquet":
+            con = duckdb.connect()
+            try:
+                rel = con.read_parquet(str(path))
+                return tuple(rel.columns)
+            finally:
+                con.close()
+    except (InvalidInput, OSError, duckdb.Error):
+        pass
+    return ()
+
+
 def _encoding(path: Path) -> str:
     try:
         return sniff_encoding(path)
