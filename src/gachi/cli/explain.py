@@ -103,14 +103,18 @@ def print_lineage(lin: Lineage, spec: Indicator) -> None:
             f"      {t('cli.source')}: {src}" + (f" <{p.url}>" if p.url else ""), markup=False
         )
         out.print(
-            f"      {t('cli.licence')}: {p.licence}; {t('cli.uncertainty')}: {p.uncertainty}",
+            f"      {t('cli.licence')}: {p.licence}; "
+            f"{t('cli.uncertainty')}: {t(f'cli.dist.{p.uncertainty}')}",
             markup=False,
         )
     a = lin.adjustments
     out.print(
-        f"  {t('cli.adjustments')}: (1−{a['deadweight']:g})·(1−{a['displacement']:g})·"
-        f"(1−{a['attribution']:g}), {t('cli.drop-off')} {a['drop_off']:g}, "
-        f"{t('cli.duration')} {a['duration']:g} → × {lin.factor:.6g}",
+        f"  {t('cli.adjustments')}: {t('cli.deadweight')} {a['deadweight']:g}, "
+        f"{t('cli.displacement')} {a['displacement']:g}, {t('cli.attribution')} "
+        f"{a['attribution']:g}, {t('cli.drop-off')} {a['drop_off']:g}, "
+        f"{t('cli.duration')} {a['duration']:g} "
+        f"→ (1−{a['deadweight']:g})·(1−{a['displacement']:g})·(1−{a['attribution']:g})"
+        f" … × {lin.factor:.6g}",
         markup=False,
     )
     out.print(f"  spec_hash {lin.spec_hash[:16]}… {lin.file}", style="dim", markup=False)
