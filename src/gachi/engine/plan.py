@@ -3,13 +3,16 @@
 Semantics, documented in the README: each indicator's formula is evaluated per record; a record
 with a missing input has no value for that indicator; values are summed per group and multiplied
 by the indicator's adjustment factor and its conversion to the report currency. A record whose
-inputs are all present but whose value is undefined (division by zero) is counted as `undefined`.
+inputs are all present but whose value is undefined (a division by zero, a power without a real
+value) is counted as `undefined`. Money inputs are carried from their period's prices to the
+report year.
 
 The query is flat — one `GROUP BY` over the records — and keeps per-record work small: constant
-factors of a formula (proxies, numbers) are taken out of the `SUM` and multiplied once per group,
-so indicators with the same per-record core share one aggregate; the presence test is only added
-where the formula has a construct that would otherwise give a value for a missing input (`if`,
-`min`, `max`, `clip`), and `undefined` is only counted where a value can be undefined at all.
+factors of a formula (proxies, numbers, unit scales) are taken out of the `SUM` and multiplied once
+per group, so indicators with the same per-record core share one aggregate; record counts are
+shared by indicators that read the same columns; the presence test is only added where the
+formula has a construct that would otherwise give a value for a missing input (`if`, `min`,
+`max`, `clip`), and `undefined` is only counted where a value can be undefined at all.
 """
 
 from __future__ import annotations
