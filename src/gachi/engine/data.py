@@ -19,7 +19,7 @@ import duckdb
 from sqlglot import exp
 
 from gachi.engine.expr.to_sql import column
-from gachi.engine.sources import RAW, ROW, Lines, create_temp, read_source
+from gachi.engine.sources import RAW, ROW, DataInfo, Lines, create_temp, read_source
 from gachi.errors import DataError, InvalidInput, Issue, Location
 
 TABLE = "records"
@@ -38,16 +38,6 @@ class ColumnRule:
     years: frozenset[int] | None = None  # a period column: its leading year must be one of these
     filled: bool = True  # a text column whose every cell must have a value (grouping keys)
     default: str | None = None  # used for every record when the data has no such column
-
-
-@dataclass(frozen=True)
-class DataInfo:
-    source: str
-    sha256: str
-    rows: int
-    columns: tuple[str, ...]
-    encoding: str | None = None
-    defaulted: tuple[tuple[str, str], ...] = ()  # (column, value) the data did not have
 
 
 @dataclass
@@ -84,8 +74,7 @@ def open_dataset(
     tmp: list[str] = []
     try:
         src = read_source(con, source, sheet, tmp)
-        info = DataInfo(src.file, src.sha256, src.rows, src.columns, src.encoding)
-        ds = Dataset(con, info, TABLE, src.lines, tmp)
+        ds = Dataset(con, src.info, TABLE, src.lines, tmp)
         _check_and_type(ds, RAW, rules, src.typed)
         return ds
     except BaseException:

@@ -9,9 +9,9 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from gachi.engine.catalog import Catalog, Entry
-from gachi.engine.data import DataInfo
 from gachi.engine.expr.nodes import to_text
 from gachi.engine.plan import money_inputs
+from gachi.engine.sources import DataInfo
 
 
 class ResultRow(NamedTuple):

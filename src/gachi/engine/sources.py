@@ -71,14 +71,22 @@ class Lines:
 
 
 @dataclass(frozen=True)
-class Source:
-    """What was read: the view `raw` exists; `typed` when numbers came as numbers."""
+class DataInfo:
+    """Which data a result was computed from (recorded in its lineage)."""
 
-    file: str
+    source: str
     sha256: str
     rows: int
     columns: tuple[str, ...]
-    encoding: str | None
+    encoding: str | None = None
+    defaulted: tuple[tuple[str, str], ...] = ()  # (column, value) the data did not have
+
+
+@dataclass(frozen=True)
+class Source:
+    """What was read: the view `raw` exists; `typed` when numbers came as numbers."""
+
+    info: DataInfo
     typed: bool
     lines: Lines
 
@@ -92,9 +100,8 @@ def read_source(
         con.register("raw_frame", source)
         _create_raw(con, "raw_frame")
         columns = tuple(map(str, source.columns))
-        return Source(
-            "<DataFrame>", _frame_digest(source), len(source), columns, None, True, Lines("records")
-        )
+        info = DataInfo("<DataFrame>", _frame_digest(source), len(source), columns)
+        return Source(info, True, Lines("records"))
     path = Path(source)
     where = Location(str(path))
     if not path.exists():
@@ -143,7 +150,7 @@ def read_source(
         raise InvalidInput("file.no-data-rows", where=where)
     described = con.execute(exp.select("*").from_(RAW).limit(0).sql("duckdb")).description
     columns = tuple(str(d[0]) for d in described if d[0] != ROW)
-    return Source(str(path), _sha256(path), rows, columns, encoding, typed, lines)
+    return Source(DataInfo(str(path), _sha256(path), rows, columns, encoding), typed, lines)
 
 
 def peek_columns(source: Any, sheet: str | None = None) -> tuple[str, ...]:
