@@ -32,7 +32,7 @@ from gachi.engine.expr.to_sql import column, to_sql
 from gachi.engine.plan import compile_plan
 from gachi.engine.result import Result
 from gachi.engine.run import data_rules, measure
-from gachi.errors import CatalogInvalid, DataError, FormulaError
+from gachi.errors import CatalogInvalid, DataError, FormulaError, InvalidInput
 
 HOSTILE_FORMULAS = [
     "a; DROP TABLE records",
@@ -270,6 +270,12 @@ def test_any_column_name_is_only_an_identifier(name: str) -> None:
             # is ambiguous. Not an injection; a known limit of DuckDB names.
             return
         frame = pd.DataFrame({"org": ["g", "g"], name: [1.5, 2.0]})
+        if name.casefold() == "period":
+            # the input is an amount of money and "period" dates the records: refused, clearly
+            with pytest.raises(InvalidInput) as refused:
+                _measure_with_column(folder, name, frame)
+            assert refused.value.first.code == "data.period-is-input"
+            return
         if name.lower() == "__row":
             with pytest.raises(DataError) as caught:
                 _measure_with_column(folder, name, frame)
@@ -282,7 +288,9 @@ def test_any_column_name_is_only_an_identifier(name: str) -> None:
 # DuckDB's CSV reader trims spaces around header names and renames duplicates (ignoring case);
 # those names cannot be matched at all, which is not what this test is about.
 CSV_HEADERS = COLUMN_NAMES.filter(
-    lambda s: s == s.strip() and "\r" not in s and s.lower() not in ("org", "__row")
+    lambda s: (
+        s == s.strip() and "\r" not in s and s.casefold() not in ("org", "__row", "period")
+    )  # see the tests above
 )
 
 
@@ -296,3 +304,13 @@ def test_any_csv_header_is_only_an_identifier(name: str) -> None:
             csv.writer(fh).writerows([["org", name], ["g", "1.5"], ["g", "2"]])
         (row,) = _measure_with_column(folder, name, path).rows
         assert (row.group, row.value, row.records) == (("g",), 7.0, 2)
+
+
+@pytest.mark.parametrize("name", ["period", "PERIOD", "Period"])
+def test_a_money_input_named_like_the_period_column_is_refused(tmp_path: Path, name: str) -> None:
+    # found by the property above: the period column dates money inputs, it cannot be one
+    folder = _catalogue_reading(tmp_path / "cat", name)
+    frame = pd.DataFrame({"org": ["g", "g"], name: [1.5, 2.0]})
+    with pytest.raises(InvalidInput) as refused:
+        _measure_with_column(folder, name, frame)
+    assert refused.value.first.code == "data.period-is-input"

@@ -283,9 +283,15 @@ def rules_for(
 ) -> list[ColumnRule]:
     """Column rules from (column, allow_negative, indicator) triples, the grouping columns and,
     when money inputs are carried to report-year prices, the period column and its years."""
+    columns = list(columns)
     twice = sorted({g for g in group_by if list(group_by).count(g) > 1})
     if twice:
         raise InvalidInput("data.group-twice", column=", ".join(twice))
+    if period is not None:
+        # DuckDB does not tell "PERIOD" from "period": an amount cannot also date the records.
+        clash = [c for c, _, _ in columns if c.casefold() == period[0].casefold()]
+        if clash:
+            raise InvalidInput("data.period-is-input", column=clash[0])
     merged: dict[str, ColumnRule] = {g: ColumnRule(g, numeric=False) for g in group_by}
     if period is not None:
         name, years, default = period
