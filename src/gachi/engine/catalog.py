@@ -18,7 +18,7 @@ from gachi.engine.expr.check import Symbol, check
 from gachi.engine.expr.nodes import Node, Span
 from gachi.engine.expr.parse import parse
 from gachi.engine.load import Positions, read_model
-from gachi.engine.spec import Indicator, Proxy, Settings
+from gachi.engine.spec import Adjustment, Indicator, Proxy, Settings
 from gachi.errors import CatalogInvalid, GachiError, InvalidInput, Issue, Location
 from gachi.kernel.money import (
     ExchangeRates,
@@ -289,6 +289,7 @@ def _check_indicator(
 
     if spec.baseline is not None:
         _check_baseline(spec, pos, input_units, proxies, issues)
+    _check_adjustments(spec, pos, issues)
 
     locate = pos.text_locator(("formula",), spec.formula)
     try:
@@ -341,6 +342,24 @@ def _check_uncertainty(proxy: Proxy, pos: Positions, i: int, issues: list[Issue]
                 pos.at(("proxies", i, "uncertainty")),
             )
         )
+
+
+def _check_adjustments(spec: Indicator, pos: Positions, issues: list[Issue]) -> None:
+    """A drawn share stays a share: its range within 0–1, its value within its range."""
+    for name in ("deadweight", "displacement", "attribution", "drop_off"):
+        adj = getattr(spec.adjustments, name)
+        if not isinstance(adj, Adjustment):
+            continue
+        low = getattr(adj.uncertainty, "low", None)
+        high = getattr(adj.uncertainty, "high", None)
+        if low is None or high is None:
+            continue
+        where = pos.at(("adjustments", name, "uncertainty"))
+        params = {"name": name, "value": adj.value, "low": low, "high": high}
+        if low < 0 or high > 1:
+            issues.append(Issue("spec.adjustment-range", params, where))
+        elif not low <= adj.value <= high:
+            issues.append(Issue("spec.adjustment-outside-range", params, where))
 
 
 def _check_baseline(

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -225,8 +225,22 @@ def _rebuild(kept: list[tuple[Node, bool]]) -> Node:
     return node
 
 
+@dataclass(frozen=True)
+class Substitution:
+    """What proxies and the adjustment factors of referenced indicators become in SQL, when not
+    their point values (the Monte-Carlo run reads them from a table of draws)."""
+
+    proxy: Callable[[Entry, str], exp.Expression]
+    factor: Callable[[Entry], exp.Expression | None]  # None: the point value
+
+
 def _guarded(
-    catalog: Catalog, entry: Entry, node: Node, dialect: str, bare: frozenset[str] = frozenset()
+    catalog: Catalog,
+    entry: Entry,
+    node: Node,
+    dialect: str,
+    bare: frozenset[str] = frozenset(),
+    sub: Substitution | None = None,
 ) -> exp.Expression:
     """`node` as SQL, NULL where an input is missing if the formula could otherwise hide that;
     names in `bare` are read without their unit scale (the caller applies it)."""
@@ -235,7 +249,7 @@ def _guarded(
         if name in bare:
             inp = next(i for i in entry.spec.inputs if i.name == name)
             return column(inp.source_column)
-        return name_value(catalog, entry, name, dialect)
+        return name_value(catalog, entry, name, dialect, sub=sub)
 
     value = to_sql(node, resolve, dialect=dialect)
     if not _skips_nulls(entry):
@@ -244,14 +258,22 @@ def _guarded(
     return exp.Case().when(_present(columns), value)
 
 
-def record_value(catalog: Catalog, entry: Entry, dialect: str) -> exp.Expression:
+def record_value(
+    catalog: Catalog, entry: Entry, dialect: str, sub: Substitution | None = None
+) -> exp.Expression:
     """The per-record value of `entry` in its own currency, before adjustments; no value (NULL)
     when any input it reads is missing."""
-    return _guarded(catalog, entry, entry.formula, dialect)
+    return _guarded(catalog, entry, entry.formula, dialect, sub=sub)
 
 
 def name_value(
-    catalog: Catalog, entry: Entry, name: str, dialect: str, *, baseline: bool = True
+    catalog: Catalog,
+    entry: Entry,
+    name: str,
+    dialect: str,
+    *,
+    baseline: bool = True,
+    sub: Substitution | None = None,
 ) -> exp.Expression:
     """What a name in `entry`'s formula means per record, in base units.
 
@@ -269,8 +291,8 @@ def name_value(
             col = exp.Mul(this=col, expression=deflator(catalog, unit.currency, dialect))
         rule = entry.spec.baseline
         if baseline and rule is not None and rule.input == name:
-            ref = entry.proxies[rule.reference]
-            excess = exp.Sub(this=exp.Paren(this=col.copy()), expression=number(ref.value))
+            ref = _proxy(entry, rule.reference, sub)
+            excess = exp.Sub(this=exp.Paren(this=col.copy()), expression=ref)
             above = exp.Greatest(
                 this=exp.Paren(this=excess), expressions=[number(0.0)], ignore_nulls=True
             )
@@ -279,13 +301,19 @@ def name_value(
             return exp.Case().when(missing, exp.Null()).else_(above)
         return col
     if name in entry.proxies:
-        return number(entry.proxies[name].value)
+        return _proxy(entry, name, sub)
     dep = catalog.entries[name]
     rate = catalog.rates.rate(dep.spec.unit, entry.spec.unit, catalog.settings.report_year)
-    factor = dep.adjustment_factor(catalog.settings.discount_rate) * rate
-    return exp.Mul(
-        this=exp.Paren(this=record_value(catalog, dep, dialect)), expression=number(factor)
-    )
+    drawn = sub.factor(dep) if sub is not None else None
+    if drawn is not None:
+        factor: exp.Expression = exp.Mul(this=drawn, expression=number(rate))
+    else:
+        factor = number(dep.adjustment_factor(catalog.settings.discount_rate) * rate)
+    return exp.Mul(this=exp.Paren(this=record_value(catalog, dep, dialect, sub)), expression=factor)
+
+
+def _proxy(entry: Entry, name: str, sub: Substitution | None) -> exp.Expression:
+    return sub.proxy(entry, name) if sub is not None else number(entry.proxies[name].value)
 
 
 def money_inputs(catalog: Catalog, entry: Entry) -> list[str]:

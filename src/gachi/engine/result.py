@@ -12,6 +12,7 @@ from gachi.engine.catalog import Catalog, Entry
 from gachi.engine.expr.nodes import to_text
 from gachi.engine.plan import money_inputs
 from gachi.engine.sources import DataInfo
+from gachi.engine.uncertainty import Uncertainty
 
 
 class ResultRow(NamedTuple):
@@ -126,6 +127,7 @@ class Result:
     data: DataInfo
     plan_fingerprint: str
     backend: str
+    uncertainty: Uncertainty | None = None
 
     @cached_property
     def rows(self) -> tuple[ResultRow, ...]:
@@ -198,4 +200,5 @@ class Result:
             "data": asdict(self.data),
             "plan_fingerprint": self.plan_fingerprint,
             "backend": self.backend,
+            "uncertainty": self.uncertainty.to_dict() if self.uncertainty else None,
         }

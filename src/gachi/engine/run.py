@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from gachi.engine.catalog import Catalog
 from gachi.engine.data import ColumnRule, Dataset, rules_for
+from gachi.engine.montecarlo import simulate
 from gachi.engine.plan import Plan, columns_of
 from gachi.engine.result import Result, lineage_of
 from gachi.errors import DataError, Issue
@@ -50,13 +52,28 @@ def applicable(catalog: Catalog, columns: Iterable[str]) -> tuple[list[str], lis
     return kept, skipped
 
 
-def measure(plan: Plan, dataset: Dataset, *, progress: Progress | None = None) -> Result:
-    """Compute every indicator of `plan` over `dataset` on DuckDB."""
+def measure(
+    plan: Plan,
+    dataset: Dataset,
+    *,
+    draws: int | None = None,
+    seed: int = 1,
+    ranges_per_group: bool = False,
+    progress: Progress | None = None,
+) -> Result:
+    """Compute every indicator of `plan` over `dataset` on DuckDB; with `draws`, also their
+    ranges by Monte-Carlo (seeded: the same seed gives the same ranges)."""
     if progress:
         progress("compute")
     cursor = dataset.con.execute(plan.sql(dataset.table, dialect="duckdb"))
     rows = cursor.fetchall()
-    return assemble(plan, rows, dataset.info, backend="duckdb")
+    result = assemble(plan, rows, dataset.info, backend="duckdb")
+    if draws is None:
+        return result
+    if progress:
+        progress("simulate")
+    ranges = simulate(plan, dataset, draws=draws, seed=seed, rows=ranges_per_group)
+    return replace(result, uncertainty=ranges)
 
 
 def assemble(plan: Plan, rows: Sequence[Sequence[Any]], info: Any, *, backend: str) -> Result:

@@ -1,0 +1,369 @@
+"""Monte-Carlo over a plan: every uncertain assumption drawn `draws` times, draws a dimension of
+arrays, never a Python loop over draws.
+
+`simulate(plan, dataset, draws=10_000, seed=1)` runs one grouped query for the per-record parts of
+every indicator (see `expand`), then values every draw at once: per indicator, a (groups × terms)
+matrix of sums times a (terms × draws) matrix of the assumptions' products. Totals by period,
+category and indicator are aggregated over groups *before* the draws meet them, so their cost does
+not grow with the number of organisations; ranges per group (`rows=True`) are computed in chunks.
+Opaque parts (an assumption inside `max`, `if` or an SK baseline) are valued per record and draw by
+one query over the records joined with the table of draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlglot import exp
+
+from gachi.engine.data import Dataset
+from gachi.engine.expand import DRAW, DRAWS_TABLE, Expander, Term, factor_column, param_column
+from gachi.engine.expr.to_sql import column, number
+from gachi.engine.parameters import (
+    ADJUSTMENTS,
+    DEFAULT_DRAWS,
+    Parameters,
+    adjustment_factor,
+    adjustment_key,
+    collect,
+)
+from gachi.engine.plan import Plan, record_value
+from gachi.engine.sensitivity import break_even, first_order
+from gachi.engine.uncertainty import Assumption, Band, BreakEven, Uncertainty
+from gachi.errors import InvalidInput
+
+MAX_DRAWS = 1_000_000
+_CHUNK = 20_000_000  # values per block when ranges per group are computed
+
+
+@dataclass(frozen=True)
+class Levels:
+    """How groups add up to the totals that get ranges: the whole, and each period."""
+
+    periods: tuple[str, ...]
+    period_of: np.ndarray | None  # group → period index
+
+    def aggregate(self, m: np.ndarray) -> np.ndarray:
+        """(groups × k) → ((1 + periods) × k): the total first, then each period."""
+        total: np.ndarray = m.sum(axis=0, keepdims=True)
+        if self.period_of is None:
+            return total
+        # A one-hot (periods × groups) matrix: one BLAS product, not a scatter per element.
+        onehot = np.zeros((len(self.periods), m.shape[0]))
+        onehot[self.period_of, np.arange(m.shape[0])] = 1.0
+        return np.vstack([total, onehot @ m])
+
+
+@dataclass(frozen=True)
+class Model:
+    """A plan bound to one dataset's sums: values any matrix of assumptions."""
+
+    plan: Plan
+    params: Parameters
+    terms: Mapping[str, tuple[Term, ...]]
+    factors: tuple[str, ...]  # indicators whose adjustments are drawn
+    groups: tuple[tuple[str | None, ...], ...]
+    sums: Mapping[str, np.ndarray]  # indicator → groups × its non-opaque terms
+    levels: Levels
+    opaque: Callable[[np.ndarray], Mapping[str, np.ndarray]]  # draws → indicator → groups × n
+
+    def atoms(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        return atom_values(self.plan, self.params, self.factors, x)
+
+    @staticmethod
+    def coefficients(terms: Sequence[Term], atoms: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+        out = np.empty((len(terms), n))
+        for j, t in enumerate(terms):
+            c = np.full(n, t.coef)
+            for key, power in t.atoms:
+                c *= atoms[key] if power == 1.0 else atoms[key] ** power
+            out[j] = c
+        return out
+
+    def value(
+        self, x: np.ndarray, *, per_group: bool = False, only: str | None = None
+    ) -> dict[str, np.ndarray]:
+        """Per indicator (or `only` one), its value for each column of assumptions `x`
+        (parameters × n): summed into levels ((1 + periods) × n), or per group (groups × n)."""
+        n = x.shape[1]
+        atoms = self.atoms(x)
+        wanted = {only: self.terms[only]} if only is not None else self.terms
+        has_opaque = any(t.opaque for ts in wanted.values() for t in ts)
+        opaque = self.opaque(x) if has_opaque else {}
+        out: dict[str, np.ndarray] = {}
+        for ident, terms in wanted.items():
+            linear = [t for t in terms if not t.opaque]
+            c = self.coefficients(linear, atoms, n)
+            s = self.sums[ident]
+            v = (s if per_group else self.levels.aggregate(s)) @ c
+            for j, t in enumerate(t for t in terms if t.opaque):
+                o = opaque[ident][j] * self.coefficients([t], atoms, n)[0]
+                v = v + (o if per_group else self.levels.aggregate(o))
+            out[ident] = v
+        return out
+
+
+def build(plan: Plan, dataset: Dataset) -> Model:
+    """Sum the per-record parts of `plan`'s indicators over `dataset`, one query."""
+    catalog = plan.catalog
+    ids = [p.id for p in plan.indicators]
+    params = collect(catalog, ids)
+    expander = Expander(catalog, params)
+    terms: dict[str, tuple[Term, ...]] = {}
+    guards: dict[str, exp.Expression] = {}
+    for p in plan.indicators:
+        entry = catalog.entries[p.id]
+        pv = record_value(catalog, entry, "duckdb")
+        guards[p.id] = pv
+        if expander.uncertain_indicator(p.id):
+            terms[p.id] = expander.indicator(entry)
+        else:
+            terms[p.id] = (Term(p.factor, (), pv),)
+    factors = tuple(
+        sorted({k[2:] for ts in terms.values() for t in ts for k, _ in t.atoms if k[:2] == "f:"})
+    )
+    keys = [column(g) for g in plan.group_by]
+    query = exp.select(*keys).from_(exp.table_(exp.to_identifier(dataset.table, quoted=True)))
+    for ident, ts in terms.items():
+        for j, t in enumerate(x for x in ts if not x.opaque):
+            query = query.select(
+                exp.alias_(exp.Sum(this=_guard(guards[ident], t)), f"s{j}__{ident}", quoted=True),
+                copy=False,
+            )
+    if keys:
+        query = query.group_by(*keys, copy=False).order_by(*[k.copy() for k in keys], copy=False)
+    rows = dataset.con.execute(query.sql(dialect="duckdb")).fetchall()
+    k = len(keys)
+    groups = tuple(tuple(None if v is None else str(v) for v in row[:k]) for row in rows)
+    matrix = np.nan_to_num(np.array([row[k:] for row in rows], dtype=float).reshape(len(rows), -1))
+    sums: dict[str, np.ndarray] = {}
+    at = 0
+    for ident, ts in terms.items():
+        width = sum(1 for t in ts if not t.opaque)
+        sums[ident] = matrix[:, at : at + width]
+        at += width
+    levels = _levels(plan, groups)
+    opaque = _opaque_runner(plan, dataset, params, terms, guards, factors, len(groups))
+    return Model(plan, params, terms, factors, groups, sums, levels, opaque)
+
+
+def _guard(pv: exp.Expression, t: Term) -> exp.Expression:
+    """A term counts only on records where the whole formula has a value (at the estimate)."""
+    if t.record is pv:
+        return pv
+    record = t.record if t.record is not None else number(1.0)
+    has_value = exp.Not(this=exp.Is(this=pv.copy(), expression=exp.Null()))
+    return exp.Case().when(has_value, record.copy())
+
+
+def _levels(plan: Plan, groups: Sequence[tuple[str | None, ...]]) -> Levels:
+    name = plan.catalog.settings.period_column
+    if name not in plan.group_by:
+        return Levels((), None)
+    i = plan.group_by.index(name)
+    periods = tuple(sorted({str(g[i]) for g in groups}))
+    where = {p: j for j, p in enumerate(periods)}
+    return Levels(periods, np.array([where[str(g[i])] for g in groups], dtype=np.intp))
+
+
+def _opaque_runner(
+    plan: Plan,
+    dataset: Dataset,
+    params: Parameters,
+    terms: Mapping[str, tuple[Term, ...]],
+    guards: Mapping[str, exp.Expression],
+    factors: Sequence[str],
+    n_groups: int,
+) -> Callable[[np.ndarray], Mapping[str, np.ndarray]]:
+    opaque = [(ident, t) for ident, ts in terms.items() for t in ts if t.opaque]
+    keys = [column(g) for g in plan.group_by]
+    draw = exp.column(DRAW, table=DRAWS_TABLE, quoted=True)
+    query = exp.select(*keys, draw).from_(exp.table_(exp.to_identifier(dataset.table, quoted=True)))
+    query = query.join(exp.table_(exp.to_identifier(DRAWS_TABLE, quoted=True)), join_type="cross")
+    for j, (ident, t) in enumerate(opaque):
+        query = query.select(
+            exp.alias_(exp.Sum(this=_guard(guards[ident], t)), f"o{j}", quoted=True), copy=False
+        )
+    order = [*keys, draw]
+    query = query.group_by(*order, copy=False).order_by(*[o.copy() for o in order], copy=False)
+    sql = query.sql(dialect="duckdb")
+
+    def run(x: np.ndarray) -> Mapping[str, np.ndarray]:
+        n = x.shape[1]
+        table = pd.DataFrame({param_column(i): x[i] for i in range(len(params))})
+        table.insert(0, DRAW, np.arange(n))
+        for key, factor in atom_values(plan, params, factors, x).items():
+            if key.startswith("f:"):
+                table[factor_column(key[2:])] = np.asarray(factor, dtype=float)
+        dataset.con.register(DRAWS_TABLE, table)
+        try:
+            got = dataset.con.execute(sql).fetchnumpy()
+        finally:
+            dataset.con.unregister(DRAWS_TABLE)
+        out: dict[str, list[np.ndarray]] = {}
+        for j, (ident, _) in enumerate(opaque):
+            values = np.nan_to_num(np.asarray(got[f"o{j}"], dtype=float))
+            out.setdefault(ident, []).append(values.reshape(n_groups, n))
+        return {k: np.stack(v) for k, v in out.items()}
+
+    return run
+
+
+def atom_values(
+    plan: Plan, params: Parameters, factors: Sequence[str], x: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Each assumption's values, and the drawn adjustment factor of each indicator in
+    `factors`, for the columns of `x` (parameters × n)."""
+    n = x.shape[1]
+    values = {f"p:{p.key}": x[i] for i, p in enumerate(params.items)}
+    index = params.index
+    rate = plan.catalog.settings.discount_rate
+    for ident in factors:
+        entry = plan.catalog.entries[ident]
+        drawn = {
+            name: x[index[adjustment_key(ident, name)]]
+            for name in ADJUSTMENTS
+            if adjustment_key(ident, name) in index
+        }
+        values[f"f:{ident}"] = np.broadcast_to(adjustment_factor(entry, rate, drawn), (n,))
+    return values
+
+
+def simulate(
+    plan: Plan,
+    dataset: Dataset,
+    *,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = 1,
+    rows: bool = False,
+) -> Uncertainty:
+    """Ranges, variance shares and break-even for `plan` over `dataset`."""
+    if not 100 <= draws <= MAX_DRAWS:
+        raise InvalidInput("uncertainty.draws-range", draws=draws, low=100, high=MAX_DRAWS)
+    model = build(plan, dataset)
+    return summarise(model, draws=draws, seed=seed, rows=rows)
+
+
+def summarise(model: Model, *, draws: int, seed: int, rows: bool = False) -> Uncertainty:
+    catalog = model.plan.catalog
+    params = model.params
+    x = params.draw(draws, seed)
+    point_x = params.points()
+    drawn = model.value(x)
+    point = model.value(point_x)
+    lineage = {p.id: catalog.entries[p.id].spec for p in model.plan.indicators}
+    counted = [i for i in drawn if lineage[i].in_totals]
+    total = sum((drawn[i] for i in counted), np.zeros((drawn_shape(model), draws)))
+    total_point = sum((point[i] for i in counted), np.zeros((drawn_shape(model), 1)))
+    by_category: dict[str, np.ndarray] = {}
+    by_category_point: dict[str, float] = {}
+    for i in counted:
+        cat = lineage[i].frameworks.sk.value
+        by_category[cat] = by_category.get(cat, 0) + drawn[i][0]
+        by_category_point[cat] = by_category_point.get(cat, 0.0) + float(point[i][0, 0])
+    periods = model.levels.periods
+    assumptions = _assumptions(model, x, total[0], float(total_point[0, 0]))
+    return Uncertainty(
+        draws=draws,
+        seed=seed,
+        total=Band.of(total_point[0, 0], total[0]),
+        by_category={c: Band.of(by_category_point[c], v) for c, v in by_category.items()},
+        by_indicator={i: Band.of(point[i][0, 0], v[0]) for i, v in drawn.items()},
+        by_period={p: Band.of(total_point[1 + j, 0], total[1 + j]) for j, p in enumerate(periods)},
+        assumptions=assumptions,
+        break_even=_break_even(model, assumptions, x),
+        interaction=max(0.0, 1.0 - sum(a.share for a in assumptions)),
+        rows=_rows(model, x, point_x) if rows else None,
+        total_draws=total[0],
+    )
+
+
+def drawn_shape(model: Model) -> int:
+    return 1 + len(model.levels.periods)
+
+
+def _total(model: Model, x: np.ndarray) -> np.ndarray:
+    specs = model.plan.catalog.entries
+    v = model.value(x)
+    return sum((v[i][0] for i in v if specs[i].spec.in_totals), np.zeros(x.shape[1]))
+
+
+def _assumptions(
+    model: Model, x: np.ndarray, total: np.ndarray, total_point: float
+) -> tuple[Assumption, ...]:
+    params = model.params.items
+    if not params:
+        return ()
+    lows = np.quantile(x, 0.05, axis=1)
+    highs = np.quantile(x, 0.95, axis=1)
+    # Two scenarios per assumption: it at its P5, then at its P95, the others at their estimate.
+    scenarios = np.repeat(model.params.points(), 2 * len(params), axis=1)
+    for i in range(len(params)):
+        scenarios[i, 2 * i] = lows[i]
+        scenarios[i, 2 * i + 1] = highs[i]
+    swing = _total(model, scenarios)
+    out = [
+        Assumption(
+            p.label,
+            p.kind,
+            p.describe(),
+            p.point,
+            float(lows[i]),
+            float(highs[i]),
+            p.used_by,
+            first_order(x[i], total),
+            float(swing[2 * i]),
+            float(swing[2 * i + 1]),
+        )
+        for i, p in enumerate(params)
+    ]
+    del total_point
+    out.sort(key=lambda a: (-a.share, -abs(a.total_at_p95 - a.total_at_p5), a.label))
+    return tuple(out)
+
+
+def _break_even(model: Model, assumptions: Sequence[Assumption], x: np.ndarray) -> BreakEven | None:
+    if not assumptions:
+        return None
+    top = assumptions[0]
+    i = next(j for j, p in enumerate(model.params.items) if p.label == top.label)
+    base = model.params.points()
+
+    def total_at(values: np.ndarray) -> np.ndarray:
+        scenarios = np.repeat(base, len(values), axis=1)
+        scenarios[i] = values
+        return _total(model, scenarios)
+
+    value = break_even(total_at, top.point, float(np.ptp(x[i])))
+    if value is not None and top.point != 0 and value * top.point <= 1e-9 * top.point**2:
+        value = None  # a price or a share of the other sign is not a break-even anyone meets
+    change = None if value is None or top.point == 0 else (value - top.point) / abs(top.point)
+    return BreakEven(top.label, top.point, value, change)
+
+
+def _rows(
+    model: Model, x: np.ndarray, point_x: np.ndarray
+) -> dict[tuple[tuple[str | None, ...], str], Band]:
+    out: dict[tuple[tuple[str | None, ...], str], Band] = {}
+    point = model.value(point_x, per_group=True)
+    n_groups = len(model.groups)
+    step = max(1, _CHUNK // max(1, x.shape[1]))
+    for ident in model.terms:
+        # One indicator at a time: groups × draws for all of them at once may not fit.
+        v = model.value(x, per_group=True, only=ident)[ident]
+        for start in range(0, n_groups, step):
+            block = v[start : start + step]
+            q = np.quantile(block, (0.05, 0.5, 0.95), axis=1)
+            means = block.mean(axis=1)
+            for g in range(block.shape[0]):
+                out[(model.groups[start + g], ident)] = Band(
+                    float(point[ident][start + g, 0]),
+                    float(means[g]),
+                    float(q[0, g]),
+                    float(q[1, g]),
+                    float(q[2, g]),
+                )
+    return out
