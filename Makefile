@@ -17,10 +17,15 @@ $(STAMP): pyproject.toml
 
 demo: export COLUMNS ?= 140
 demo: $(STAMP)
-	$(BIN)/gachi measure --catalog examples/demo/indicators --data examples/demo/records.csv
+	$(BIN)/gachi measure --catalog examples/demo/indicators --data examples/demo/records.csv \
+		--draws 10000 --seed 1
 	$(BIN)/gachi explain voice_phishing_prevented --catalog examples/demo/indicators \
 		--data examples/demo/records.csv --where organisation=SK텔레콤 --where period=2024
 	$(BIN)/gachi sroi examples/sroi/care_jobs.yaml
+	$(BIN)/gachi report --catalog examples/demo/indicators --data examples/demo/records.csv \
+		--draws 10000 --seed 1 --output out/demo-report.html --output out/demo-report.xlsx \
+		--output out/demo-report.pdf
+	@echo "보고서 / report: file://$(CURDIR)/out/demo-report.html (and .xlsx, .pdf)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

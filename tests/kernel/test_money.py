@@ -263,3 +263,32 @@ def test_figures_the_tables_do_not_confirm_are_marked_in_the_steps() -> None:
     assert not any("[provisional]" in s for s in sure.steps)
     old = rebase(10.0, "KRW", 2010, to_currency="KRW", to_year=2024, rates=rates, cpi=cpi)
     assert "[provisional]" in old.steps[0]
+
+
+def test_numpy_scalars_format_like_floats() -> None:
+    import numpy as np
+
+    from gachi.kernel.money import format_money
+
+    assert format_money(np.float64(1.5e10), "KRW") == "150.0억원"
+    assert format_money(np.float64(-2.5e6), "KRW", lang="en") == "-₩2.5 m"
+    assert format_money(np.float32(1234.5), "USD") == "1,234.50 USD"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (2_980_000, "2,980,000"),
+        (0.4173, "0.4173"),
+        (0.002, "0.002"),
+        (1234.5, "1,234.5"),
+        (256_113.04752, "256,113"),
+        (-0.05, "-0.05"),
+        (0, "0"),
+        (12.345678, "12.35"),
+    ],
+)
+def test_format_number(value: float, text: str) -> None:
+    from gachi.kernel.money import format_number
+
+    assert format_number(value) == text

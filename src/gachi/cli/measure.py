@@ -20,9 +20,11 @@ from gachi.engine.plan import DEFAULT_GROUP_BY, compile_plan
 from gachi.engine.result import Result
 from gachi.engine.run import applicable, data_rules, measure
 from gachi.engine.sources import peek_columns
+from gachi.engine.uncertainty import Band
 from gachi.errors import InvalidInput, Location
 from gachi.kernel.files import atomic_output
 from gachi.kernel.i18n import current_lang, t
+from gachi.kernel.money import format_number
 
 
 class Format(StrEnum):
@@ -58,12 +60,63 @@ def measure_cmd(
     backend: Annotated[
         str, typer.Option("--backend", help="duckdb (default) or a postgresql:// URL.")
     ] = "duckdb",
+    draws: Annotated[
+        int | None,
+        typer.Option("--draws", help="Monte-Carlo draws for ranges (e.g. 10000); none by default."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte-Carlo draws.")] = 1,
 ) -> None:
-    """Compute every indicator per group and print values, totals by category and lineage."""
+    """Compute every indicator per group and print values, totals by category and lineage;
+    with --draws, also their Monte-Carlo ranges, variance shares and break-even."""
     if fmt is Format.xlsx and output is None:
         raise InvalidInput("cli.xlsx-needs-output")
     if fmt is Format.table and output is not None:
         raise InvalidInput("cli.table-to-screen")
+    result, skipped = run_measurement(
+        catalog,
+        data,
+        group_by,
+        indicator,
+        sheet,
+        backend,
+        draws,
+        seed,
+        ranges_per_group=fmt is not Format.table,
+    )
+    if fmt is Format.table:
+        print_table(result)
+        if result.uncertainty is not None:
+            print_ranges(result)
+    elif fmt is Format.json:
+        text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
+        _emit(text, output)
+    elif fmt is Format.csv:
+        _write_csv(result, output)
+    else:
+        assert output is not None
+        _write_xlsx(result, output)
+    if skipped:
+        err.print(t("cli.skipped-indicators", None, ids=", ".join(skipped)), style="yellow")
+    for col, value in result.data.defaulted:
+        err.print(t("cli.period-defaulted", None, column=col, value=value), style="yellow")
+    for indicator_id, n in result.warnings():
+        err.print(t("cli.undefined-records", None, indicator=indicator_id, count=n), style="yellow")
+
+
+def run_measurement(
+    catalog: Path,
+    data: Path,
+    group_by: str,
+    indicator: list[str] | None,
+    sheet: str | None,
+    backend: str,
+    draws: int | None,
+    seed: int,
+    *,
+    ranges_per_group: bool = False,
+) -> tuple[Result, list[str]]:
+    """Load, check and measure, with a progress line: (result, indicators the data has no
+    inputs for)."""
     groups = tuple(g.strip() for g in group_by.split(",") if g.strip())
     with progress(t("cli.loading-catalog")) as step:
         cat = load_catalog(catalog)
@@ -80,29 +133,80 @@ def measure_cmd(
         with open_dataset(data, data_rules(plan), sheet=sheet) as ds:
             step(t("cli.computing", None, rows=f"{ds.info.rows:,}"))
             if backend == "duckdb":
-                result = measure(plan, ds)
+                result = measure(
+                    plan,
+                    ds,
+                    draws=draws,
+                    seed=seed,
+                    ranges_per_group=ranges_per_group,
+                    progress=lambda stage: step(t(f"cli.stage.{stage}", None, draws=draws)),
+                )
             elif backend.startswith(("postgresql://", "postgres://")):
+                if draws is not None:
+                    raise InvalidInput("cli.draws-duckdb-only")
                 from gachi.engine.postgres import measure_postgres
 
                 result = measure_postgres(plan, ds, backend)
             else:
                 raise InvalidInput("cli.unknown-backend", backend=backend)
-    if fmt is Format.table:
-        print_table(result)
-    elif fmt is Format.json:
-        text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
-        _emit(text, output)
-    elif fmt is Format.csv:
-        _write_csv(result, output)
-    else:
-        assert output is not None
-        _write_xlsx(result, output)
-    if skipped:
-        err.print(t("cli.skipped-indicators", None, ids=", ".join(skipped)), style="yellow")
-    for col, value in result.data.defaulted:
-        err.print(t("cli.period-defaulted", None, column=col, value=value), style="yellow")
-    for indicator_id, n in result.warnings():
-        err.print(t("cli.undefined-records", None, indicator=indicator_id, count=n), style="yellow")
+    return result, skipped
+
+
+def print_ranges(result: Result) -> None:
+    """The Monte-Carlo ranges by category, the assumptions that drive them, the break-even."""
+    u = result.uncertainty
+    assert u is not None
+    cur = result.currency
+    table = Table(
+        t("cli.category"),
+        t("report.point"),
+        "P5",
+        "P50",
+        "P95",
+        title=t("report.draws-note", None, draws=f"{u.draws:,}", seed=u.seed),
+    )
+    for cat, band in sorted(u.by_category.items()):
+        table.add_row(t(f"sk.{cat}"), *(money(v, cur) for v in _band(band)))
+    table.add_row(f"[bold]{t('cli.total')}[/bold]", *(money(v, cur) for v in _band(u.total)))
+    out.print(table)
+    shares = Table(
+        t("report.assumption"),
+        t("report.distribution"),
+        t("report.share"),
+        t("report.total-at-p5"),
+        t("report.total-at-p95"),
+        title=t("report.chart-tornado"),
+    )
+    for a in u.assumptions[:10]:
+        shares.add_row(
+            a.label,
+            a.distribution,
+            f"{a.share * 100:.0f}%",
+            money(a.total_at_p5, cur),
+            money(a.total_at_p95, cur),
+        )
+    if u.assumptions:
+        out.print(shares)
+    be = u.break_even
+    if be is not None:
+        if be.value is None:
+            out.print(t("report.no-break-even", None, label=be.label))
+        else:
+            change = f"{be.change * 100:+.0f}%" if be.change is not None else ""
+            out.print(
+                t(
+                    "report.break-even",
+                    None,
+                    label=be.label,
+                    point=format_number(be.point),
+                    value=format_number(be.value),
+                    change=change,
+                )
+            )
+
+
+def _band(band: Band) -> tuple[float, float, float, float]:
+    return band.point, band.p5, band.p50, band.p95
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -125,15 +229,22 @@ def _rows(result: Result) -> tuple[list[str], list[list[object]]]:
         "undefined",
         "spec_hash",
     ]
+    u = result.uncertainty
+    ranges = u.rows if u is not None and u.rows is not None else None
+    if ranges is not None:
+        header[header.index("value") + 1 : header.index("value") + 1] = ["p5", "p50", "p95"]
     rows: list[list[object]] = []
     for r in result.rows:
         lin = result.lineage[r.indicator]
+        band = ranges.get((r.group, r.indicator)) if ranges is not None else None
+        extra = [] if ranges is None else ([band.p5, band.p50, band.p95] if band else [None] * 3)
         rows.append(
             [
                 *(safe_cell(g) for g in r.group),
                 r.indicator,
                 lin.version,
                 r.value,
+                *extra,
                 result.currency,
                 r.records,
                 r.undefined,

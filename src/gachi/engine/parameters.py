@@ -20,6 +20,7 @@ import numpy as np
 
 from gachi.engine.catalog import Catalog, Entry, ResolvedProxy
 from gachi.engine.spec import Adjustment, LogNormal, Normal, Triangular, Uncertainty, Uniform
+from gachi.kernel.money import format_number
 
 DEFAULT_DRAWS = 10_000
 ADJUSTMENTS = ("deadweight", "displacement", "attribution", "drop_off")
@@ -43,13 +44,13 @@ class Parameter:
         u = self.uncertainty
         match u:
             case Triangular():
-                return f"triangular({u.low:g}, {u.mode:g}, {u.high:g})"
+                return f"triangular({_n(u.low)}, {_n(u.mode)}, {_n(u.high)})"
             case Uniform():
-                return f"uniform({u.low:g}, {u.high:g})"
+                return f"uniform({_n(u.low)}, {_n(u.high)})"
             case Normal():
-                return f"normal(sd={u.sd:g})"
+                return f"normal(sd={_n(u.sd)})"
             case LogNormal():
-                return f"lognormal(gsd={u.gsd:g})"
+                return f"lognormal(gsd={_n(u.gsd)})"
         return "fixed"
 
     def draw(self, n: int, seed: int) -> np.ndarray:
@@ -75,6 +76,10 @@ class Parameter:
             # A normal or log-normal share can stray outside 0–100 %; a share cannot.
             np.clip(x, 0.0, 1.0, out=x)
         return x
+
+
+def _n(x: float) -> str:
+    return format_number(x, 6)
 
 
 def is_uncertain(u: Uncertainty) -> bool:
@@ -133,9 +138,14 @@ def collect(catalog: Catalog, ids: Iterable[str]) -> Parameters:
             users.setdefault(key, []).append(ident)
             if key not in found:
                 found[key] = Parameter(
-                    key, name, "proxy", proxy.value, proxy.spec.uncertainty,
-                    _proxy_scale(proxy), (),
-                )  # fmt: skip
+                    key,
+                    name,
+                    "proxy",
+                    proxy.value,
+                    proxy.spec.uncertainty,
+                    _proxy_scale(proxy),
+                    (),
+                )
         adjustments = entry.spec.adjustments
         for name in ADJUSTMENTS:
             adj = getattr(adjustments, name)

@@ -261,9 +261,26 @@ def format_money(
 ) -> str:
     """Won in Korean units (or, in English, ₩ with bn/tn); other currencies with their code and
     thousands separators (rounded half away from zero, like won)."""
+    amount = float(amount)  # a NumPy scalar's repr is not a decimal number
     if currency == "KRW" and korean_units:
         return format_krw(amount) if lang == "ko" else format_krw_english(amount)
     if not math.isfinite(amount):
         raise InvalidInput("money.not-finite", value=str(amount))
     digits = 0 if currency in ("KRW", "JPY") else 2
     return f"{_round(amount, digits):,.{digits}f} {currency}"
+
+
+def format_number(value: float, significant: int = 4) -> str:
+    """A number for people, never in scientific notation: ``2,980,000``, ``0.4173``, ``0.002``,
+    ``1,234.5``; `significant` digits below a thousand, whole numbers above."""
+    value = float(value)
+    if not math.isfinite(value):
+        return str(value)
+    if value == 0:
+        return "0"
+    size = abs(value)
+    if size >= 1000:
+        return f"{value:,.0f}" if size >= 1e5 or value.is_integer() else f"{value:,.1f}"
+    digits = max(0, significant - math.floor(math.log10(size)) - 1)
+    text = f"{value:,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -1,0 +1,71 @@
+"""`gachi report` — measure, then write the report as HTML, XLSX and/or PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gachi.cli.main import app
+from gachi.cli.measure import run_measurement
+from gachi.cli.output import err
+from gachi.engine.plan import DEFAULT_GROUP_BY
+from gachi.errors import InvalidInput
+from gachi.kernel.i18n import current_lang, t
+from gachi.report import build_report, write_report
+
+
+@app.command("report")
+def report_cmd(
+    catalog: Annotated[
+        Path, typer.Option("--catalog", "-c", help="Folder of indicator YAML files.")
+    ],
+    data: Annotated[
+        Path,
+        typer.Option(
+            "--data", "-d", help="Record-level data: CSV (UTF-8 or CP949), XLSX or Parquet."
+        ),
+    ],
+    output: Annotated[
+        list[Path],
+        typer.Option(
+            "--output",
+            "-o",
+            help="Report file; .html, .xlsx or .pdf by its extension (repeatable).",
+        ),
+    ],
+    draws: Annotated[
+        int | None,
+        typer.Option("--draws", help="Monte-Carlo draws for ranges and sensitivity (0: none)."),
+    ] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte-Carlo draws.")] = 1,
+    title: Annotated[str | None, typer.Option("--title", help="Title of the report.")] = None,
+    group_by: Annotated[
+        str, typer.Option("--group-by", help="Comma-separated grouping columns.")
+    ] = ",".join(DEFAULT_GROUP_BY),
+    sheet: Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name.")] = None,
+) -> None:
+    """Measure, then write a self-contained HTML report with charts, an XLSX workbook (results,
+    inputs, proxies, formulas, value map) and/or a PDF, in the chosen language."""
+    # Every format is checked before the (possibly long) measurement starts.
+    for path in output:
+        if path.suffix.lower() not in (".html", ".htm", ".xlsx", ".pdf"):
+            raise InvalidInput("report.unknown-format", path=str(path))
+    result, skipped = run_measurement(
+        catalog,
+        data,
+        group_by,
+        None,
+        sheet,
+        "duckdb",
+        draws or None,
+        seed,
+        ranges_per_group=any(p.suffix.lower() == ".xlsx" for p in output),
+    )
+    report = build_report(result, lang=current_lang(), title=title)
+    for path in output:
+        write_report(report, path)
+        err.print(t("cli.report-written", None, path=str(path)))
+    if skipped:
+        err.print(t("cli.skipped-indicators", None, ids=", ".join(skipped)), style="yellow")

@@ -1,0 +1,210 @@
+"""The report's charts, drawn with matplotlib in the shipped Korean font: as SVG with the glyphs
+as paths for HTML (so the page needs no font of the reader's), and as PNG for the PDF.
+
+Uses matplotlib's object API (no pyplot); the font settings apply inside `font_family()` only.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from gachi.report.fonts import font_family
+from gachi.report.model import Line, Report
+
+POSITIVE = "#2f6db5"
+NEGATIVE = "#c0392b"
+TOTAL = "#1f2d3d"
+BAND = "#9cc3e6"
+GRID = "#e3e7ec"
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    figure: Figure
+
+    def svg(self) -> str:
+        buf = io.StringIO()
+        with font_family():
+            self.figure.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+        text = buf.getvalue()
+        # The XML prolog and doctype are not allowed inside an HTML page.
+        return text[text.index("<svg") :]
+
+    def png(self, dpi: int = 200) -> bytes:
+        buf = io.BytesIO()
+        with font_family():
+            self.figure.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+        return buf.getvalue()
+
+
+def _figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig
+
+
+def _style(ax: object, report: Report) -> None:
+    ax.spines[["top", "right"]].set_visible(False)  # type: ignore[attr-defined]
+    ax.grid(axis="y", color=GRID, linewidth=0.8)  # type: ignore[attr-defined]
+    ax.set_axisbelow(True)  # type: ignore[attr-defined]
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: report.money(v)))  # type: ignore[attr-defined]
+
+
+def charts(report: Report) -> list[Chart]:
+    """Every chart the report has data for, in reading order."""
+    with font_family():
+        out = [_waterfall(report)]
+        if len(report.periods) > 1:
+            out.append(_trend(report))
+        if report.total.band is not None:
+            out.append(_ranges(report))
+        if report.assumptions:
+            out.append(_tornado(report))
+    return out
+
+
+def _waterfall(report: Report) -> Chart:
+    """Value by category, each bar starting where the previous ended; negatives go down."""
+    fig = _figure(8, 4.2)
+    ax = fig.add_subplot()
+    lines: Sequence[Line] = report.categories
+    labels = [_wrap(c.label) for c in lines] + [report.total.label]
+    start = 0.0
+    for i, c in enumerate(lines):
+        color = POSITIVE if c.value >= 0 else NEGATIVE
+        ax.bar(i, c.value, bottom=start, color=color, width=0.6)
+        ax.annotate(
+            report.money(c.value),
+            (i, start + c.value),
+            ha="center",
+            va="bottom" if c.value >= 0 else "top",
+            fontsize=8,
+            xytext=(0, 3 if c.value >= 0 else -3),
+            textcoords="offset points",
+        )
+        if i + 1 < len(lines):
+            ax.plot([i + 0.3, i + 0.7], [start + c.value] * 2, color="#8a96a3", linewidth=0.8)
+        start += c.value
+    n = len(lines)
+    ax.bar(n, report.total.value, color=TOTAL, width=0.6)
+    if report.total.band is not None:
+        b = report.total.band
+        ax.errorbar(
+            n,
+            b.point,
+            yerr=[[b.point - b.p5], [b.p95 - b.point]],
+            color="#e67e22",
+            capsize=6,
+            linewidth=1.5,
+        )
+    ax.annotate(
+        report.money(report.total.value),
+        (n, max(report.total.value, 0)),
+        ha="center",
+        va="bottom",
+        fontsize=8,
+        fontweight=600,
+        xytext=(0, 3),
+        textcoords="offset points",
+    )
+    ax.axhline(0, color="#5d6d7e", linewidth=0.8)
+    ax.set_xticks(range(n + 1), labels, fontsize=8)
+    _style(ax, report)
+    return Chart("waterfall", report.label("report.chart-waterfall"), fig)
+
+
+def _trend(report: Report) -> Chart:
+    fig = _figure(8, 3.6)
+    ax = fig.add_subplot()
+    xs = list(range(len(report.periods)))
+    values = [p.value for p in report.periods]
+    bands = [p.band for p in report.periods]
+    if all(b is not None for b in bands):
+        lows = [b.p5 for b in bands if b is not None]
+        highs = [b.p95 for b in bands if b is not None]
+        ax.fill_between(xs, lows, highs, color=BAND, alpha=0.6, linewidth=0, label="P5–P95")
+        ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.plot(xs, values, color=POSITIVE, marker="o", linewidth=2)
+    for x, v in zip(xs, values, strict=True):
+        ax.annotate(
+            report.money(v),
+            (x, v),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            xytext=(0, 6),
+            textcoords="offset points",
+        )
+    ax.set_xticks(xs, [p.label for p in report.periods])
+    _style(ax, report)
+    return Chart("trend", report.label("report.chart-trend"), fig)
+
+
+def _ranges(report: Report) -> Chart:
+    """Each indicator's P5–P95 as a share of its estimate: values of very different size fit
+    on one axis, and the width is what the reader compares."""
+    parts = [p for p in report.indicators if p.band is not None and p.value != 0]
+    fig = _figure(8, 0.42 * len(parts) + 1.0)
+    ax = fig.add_subplot()
+    for i, p in enumerate(reversed(parts)):
+        b = p.band
+        assert b is not None
+        lo, hi = sorted(((b.p5 / p.value) * 100, (b.p95 / p.value) * 100))
+        flat = hi - lo < 1e-9
+        ax.plot(
+            [lo, hi],
+            [i, i],
+            color=BAND if not flat else "#b0b8c1",
+            linewidth=7,
+            solid_capstyle="round",
+        )
+        ax.plot([100], [i], marker="|", color=TOTAL, markersize=12)
+    ax.set_yticks(range(len(parts)), [_short(p.name) for p in reversed(parts)], fontsize=8)
+    ax.axvline(100, color="#8a96a3", linewidth=0.8, linestyle="--")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
+    ax.set_xlabel(report.label("report.axis-share-of-estimate"), fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="x", color=GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+    return Chart("ranges", report.label("report.chart-ranges"), fig)
+
+
+def _tornado(report: Report) -> Chart:
+    top = list(report.assumptions[:10])
+    fig = _figure(8, 0.45 * len(top) + 1.2)
+    ax = fig.add_subplot()
+    centre = report.total.value
+    for i, a in enumerate(reversed(top)):
+        for end, color in ((a.total_at_p5, "#7fb3d5"), (a.total_at_p95, POSITIVE)):
+            ax.barh(i, end - centre, left=centre, color=color, height=0.6)
+    ax.axvline(centre, color=TOTAL, linewidth=1)
+    labels = [f"{_short(a.label)}  ({a.share * 100:.0f}%)" for a in reversed(top)]
+    ax.set_yticks(range(len(top)), labels, fontsize=8)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: report.money(v)))
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_xlabel(report.label("report.axis-tornado"), fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="x", color=GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+    return Chart("tornado", report.label("report.chart-tornado"), fig)
+
+
+def _wrap(text: str, width: int = 12) -> str:
+    words = text.replace("—", " ").split()
+    lines: list[str] = []
+    for w in words:
+        if lines and len(lines[-1]) + len(w) < width:
+            lines[-1] += " " + w
+        else:
+            lines.append(w)
+    return "\n".join(lines)
+
+
+def _short(text: str, width: int = 28) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

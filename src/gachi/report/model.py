@@ -1,0 +1,144 @@
+"""What a report says, built once from a `Result` and shared by the HTML, XLSX and PDF writers:
+numbers already summed and labelled in the reader's language, nothing rendered yet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from gachi.engine.result import Lineage, ProxyLineage, Result
+from gachi.engine.uncertainty import Assumption, Band, BreakEven
+from gachi.errors import InvalidInput
+from gachi.kernel.i18n import Lang, t
+from gachi.kernel.money import format_money
+
+CATEGORY_ORDER = (
+    "economic_indirect",
+    "business_environment",
+    "business_society",
+    "social_contribution",
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One labelled value: a category, a period, an indicator."""
+
+    key: str
+    label: str
+    value: float
+    band: Band | None
+
+
+@dataclass(frozen=True)
+class IndicatorPart:
+    lineage: Lineage
+    name: str
+    category: str
+    value: float
+    band: Band | None
+    records: int
+    proxies: tuple[ProxyLineage, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    lang: Lang
+    title: str
+    subtitle: str
+    generated: str
+    currency: str
+    report_year: int
+    total: Line
+    categories: tuple[Line, ...]
+    periods: tuple[Line, ...]
+    indicators: tuple[IndicatorPart, ...]
+    assumptions: tuple[Assumption, ...]
+    break_even: BreakEven | None
+    interaction: float | None
+    draws: int | None
+    seed: int | None
+    result: Result
+
+    def money(self, value: float | None) -> str:
+        return "—" if value is None else format_money(value, self.currency, lang=self.lang)
+
+    def range_text(self, band: Band | None) -> str:
+        if band is None:
+            return "—"
+        return f"{self.money(band.p5)} ~ {self.money(band.p95)}"
+
+    def label(self, code: str, **params: object) -> str:
+        return t(code, self.lang, **params)
+
+
+def build_report(result: Result, *, lang: Lang, title: str | None = None) -> Report:
+    """The report of `result`; refuses a result with nothing in it."""
+    values = result.by_indicator()
+    if not values:
+        raise InvalidInput("report.no-results")
+    u = result.uncertainty
+    records: dict[str, int] = {}
+    for r in result.rows:
+        records[r.indicator] = records.get(r.indicator, 0) + r.records
+    by_category = result.by_category()
+    categories = tuple(
+        Line(c, t(f"sk.{c}", lang), by_category[c], u.by_category.get(c) if u else None)
+        for c in CATEGORY_ORDER
+        if c in by_category
+    )
+    periods: tuple[Line, ...] = ()
+    if "period" in result.group_by:
+        at = result.group_by.index("period")
+        sums: dict[str, float] = {}
+        for r in result.rows:
+            if r.value is not None and result.lineage[r.indicator].in_totals:
+                key = str(r.group[at])
+                sums[key] = sums.get(key, 0.0) + r.value
+        periods = tuple(
+            Line(p, p, v, u.by_period.get(p) if u else None) for p, v in sorted(sums.items())
+        )
+    parts = []
+    for ident in result.indicators:
+        if ident not in values:
+            continue
+        lin = result.lineage[ident]
+        name = lin.name_en if lang == "en" and lin.name_en else lin.name_ko
+        parts.append(
+            IndicatorPart(
+                lin,
+                name,
+                t(f"sk.{lin.category}", lang),
+                values[ident],
+                u.by_indicator.get(ident) if u else None,
+                records.get(ident, 0),
+                lin.proxies,
+            )
+        )
+    parts.sort(key=lambda p: (CATEGORY_ORDER.index(p.lineage.category), -abs(p.value)))
+    total = Line("total", t("cli.total", lang), result.total(), u.total if u else None)
+    return Report(
+        lang=lang,
+        title=title or t("report.title", lang, year=result.report_year),
+        subtitle=t(
+            "report.subtitle",
+            lang,
+            source=result.data.source,
+            rows=f"{result.data.rows:,}",
+            year=result.report_year,
+            currency=result.currency,
+        ),
+        generated=date.today().isoformat(),
+        currency=result.currency,
+        report_year=result.report_year,
+        total=total,
+        categories=categories,
+        periods=periods,
+        indicators=tuple(parts),
+        assumptions=u.assumptions if u else (),
+        break_even=u.break_even if u else None,
+        interaction=u.interaction if u else None,
+        draws=u.draws if u else None,
+        seed=u.seed if u else None,
+        result=result,
+    )

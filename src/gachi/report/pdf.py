@@ -1,0 +1,259 @@
+"""The report as a PDF (A4) with Korean text in the embedded NanumGothic font and the charts as
+images, built with ReportLab's page-layout engine."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from gachi.kernel.files import atomic_output
+from gachi.kernel.money import format_number
+from gachi.report.charts import charts
+from gachi.report.fonts import korean_font
+from gachi.report.model import Report
+
+REGULAR = "NanumGothic"
+BOLD = "NanumGothic-Bold"
+WIDTH = A4[0] - 36 * mm
+
+
+@cache
+def _fonts() -> None:
+    pdfmetrics.registerFont(TTFont(REGULAR, str(korean_font())))
+    pdfmetrics.registerFont(TTFont(BOLD, str(korean_font(bold=True))))
+    pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD)
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("base", fontName=REGULAR, fontSize=9, leading=13, wordWrap="CJK")
+    return {
+        "base": base,
+        "title": ParagraphStyle("title", base, fontName=BOLD, fontSize=18, leading=24),
+        "sub": ParagraphStyle("sub", base, textColor=colors.HexColor("#5d6d7e")),
+        "h2": ParagraphStyle(
+            "h2", base, fontName=BOLD, fontSize=13, leading=18, spaceBefore=12, spaceAfter=6
+        ),
+        "h3": ParagraphStyle("h3", base, fontName=BOLD, fontSize=10.5, leading=15, spaceBefore=8),
+        "cell": ParagraphStyle("cell", base, fontSize=8, leading=10.5),
+        "num": ParagraphStyle("num", base, fontSize=8, leading=10.5, alignment=2),
+        "note": ParagraphStyle("note", base, fontSize=8, textColor=colors.HexColor("#5d6d7e")),
+    }
+
+
+def _p(text: object, style: ParagraphStyle) -> Paragraph:
+    # Paragraph reads a small markup language: text from catalogues is escaped first.
+    return Paragraph(escape(str(text)), style)
+
+
+def _table(
+    rows: Sequence[Sequence[object]],
+    widths: list[float],
+    s: dict[str, ParagraphStyle],
+    numeric: set[int] | None = None,
+) -> Table:
+    numeric = numeric or set()
+    cells = [
+        [
+            c if isinstance(c, Flowable) else _p(c, s["num"] if j in numeric and i else s["cell"])
+            for j, c in enumerate(row)
+        ]
+        for i, row in enumerate(rows)
+    ]
+    table = Table(cells, colWidths=widths, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#d5dbe1")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
+
+
+def build_pdf(report: Report) -> bytes:
+    _fonts()
+    s = _styles()
+    L = report.label
+    story: list[Flowable] = [
+        _p(report.title, s["title"]),
+        _p(f"{report.subtitle} · {L('report.generated')} {report.generated}", s["sub"]),
+        Spacer(1, 6 * mm),
+        _p(L("report.section-summary"), s["h2"]),
+    ]
+    has_range = report.draws is not None
+    head = ["", L("cli.value")] + ([L("report.range")] if has_range else [])
+    rows: list[Sequence[object]] = [head]
+    for line in (report.total, *report.categories, *report.periods):
+        rows.append(
+            [line.label, report.money(line.value)]
+            + ([report.range_text(line.band)] if has_range else [])
+        )
+    widths = [70 * mm, 45 * mm, 59 * mm] if has_range else [100 * mm, 74 * mm]
+    story.append(_table(rows, widths, s, {1, 2}))
+    note = (
+        L("report.draws-note", draws=f"{report.draws:,}", seed=report.seed)
+        if report.draws
+        else L("report.no-uncertainty")
+    )
+    story += [Spacer(1, 2 * mm), _p(note, s["note"])]
+
+    story.append(_p(L("report.section-charts"), s["h2"]))
+    for chart in charts(report):
+        png = chart.png(dpi=170)
+        w_px, h_px = chart.figure.get_size_inches()
+        width = WIDTH
+        height = width * h_px / w_px
+        story.append(
+            KeepTogether(
+                [_p(chart.title, s["h3"]), Image(io.BytesIO(png), width=width, height=height)]
+            )
+        )
+
+    story.append(_p(L("report.section-indicators"), s["h2"]))
+    head = [L("cli.indicator"), L("cli.category"), L("cli.value")]
+    head += [L("report.range")] if has_range else []
+    rows = [head]
+    for part in report.indicators:
+        rows.append(
+            [part.name, part.category, report.money(part.value)]
+            + ([report.range_text(part.band)] if has_range else [])
+        )
+    widths = [62 * mm, 42 * mm, 28 * mm, 42 * mm] if has_range else [80 * mm, 54 * mm, 40 * mm]
+    story.append(_table(rows, widths, s, {2, 3}))
+
+    if report.assumptions:
+        story.append(_p(L("report.section-assumptions"), s["h2"]))
+        be = report.break_even
+        if be is not None:
+            text = (
+                L(
+                    "report.break-even",
+                    label=be.label,
+                    point=format_number(be.point),
+                    value=format_number(be.value),
+                    change=f"{be.change * 100:+.0f}%" if be.change is not None else "",
+                )
+                if be.value is not None
+                else L("report.no-break-even", label=be.label)
+            )
+            story.append(_p(text, s["base"]))
+        rows = [
+            [
+                L("report.assumption"),
+                L("report.distribution"),
+                L("report.share"),
+                L("report.total-at-p5"),
+                L("report.total-at-p95"),
+            ]
+        ]
+        for a in report.assumptions:
+            rows.append(
+                [
+                    a.label,
+                    a.distribution,
+                    f"{a.share * 100:.0f}%",
+                    report.money(a.total_at_p5),
+                    report.money(a.total_at_p95),
+                ]
+            )
+        story.append(_table(rows, [52 * mm, 46 * mm, 18 * mm, 29 * mm, 29 * mm], s, {2, 3, 4}))
+
+    for i, part in enumerate(report.indicators):
+        lin = part.lineage
+        # The section heading stays with its first indicator, never alone at a page's foot.
+        block: list[Flowable] = [_p(L("report.section-details"), s["h2"])] if i == 0 else []
+        block += [
+            _p(f"{part.name} ({lin.indicator} v{lin.version}) — {part.category}", s["h3"]),
+            _p(f"{L('cli.formula')}: {lin.formula}", s["base"]),
+        ]
+        if lin.baseline:
+            block.append(_p(f"{L('cli.baseline')}: {lin.baseline}", s["base"]))
+        if part.proxies:
+            rows = [
+                [
+                    L("report.proxies"),
+                    L("report.value-as-given"),
+                    L("cli.uncertainty"),
+                    L("cli.source"),
+                    L("cli.licence"),
+                ]
+            ]
+            for x in part.proxies:
+                source = ", ".join(
+                    str(v) for v in (x.source, x.publisher, x.source_year, x.url) if v
+                )
+                rows.append(
+                    [
+                        x.name,
+                        f"{format_number(x.value)} {x.unit} ({x.base_year})",
+                        x.uncertainty,
+                        source,
+                        x.licence,
+                    ]
+                )
+            block.append(_table(rows, [30 * mm, 34 * mm, 18 * mm, 66 * mm, 26 * mm], s))
+        story.append(KeepTogether(block))
+
+    story.append(_p(L("report.section-method"), s["h2"]))
+    story.append(_p(L("report.method-text", year=report.report_year), s["base"]))
+    story.append(
+        _p(
+            f"{L('report.fingerprint')}: {report.result.plan_fingerprint[:16]} · "
+            f"{L('report.data-hash')}: {report.result.data.sha256[:16]}",
+            s["note"],
+        )
+    )
+
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=report.title,
+        author="gachi",
+        lang=report.lang,
+    )
+
+    def footer(canvas: object, doc: object) -> None:
+        canvas.saveState()  # type: ignore[attr-defined]
+        canvas.setFont(REGULAR, 7.5)  # type: ignore[attr-defined]
+        canvas.setFillColor(colors.HexColor("#8a96a3"))  # type: ignore[attr-defined]
+        canvas.drawString(18 * mm, 9 * mm, report.title)  # type: ignore[attr-defined]
+        canvas.drawRightString(A4[0] - 18 * mm, 9 * mm, str(doc.page))  # type: ignore[attr-defined]
+        canvas.restoreState()  # type: ignore[attr-defined]
+
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buf.getvalue()
+
+
+def write_pdf(report: Report, path: Path) -> None:
+    data = build_pdf(report)
+    with atomic_output(path, "wb", encoding=None) as fh:
+        fh.write(data)

@@ -1,0 +1,210 @@
+"""Reports: the three formats open, say what the result says, in Korean, and are safe."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from conftest import DEMO  # type: ignore[import-not-found]
+from gachi.cli.main import run
+from gachi.engine.catalog import load_catalog
+from gachi.engine.data import open_dataset
+from gachi.engine.plan import compile_plan
+from gachi.engine.result import Result
+from gachi.engine.run import data_rules, measure
+from gachi.errors import InvalidInput
+from gachi.report import build_report, write_report
+from gachi.report.html import render_html
+from gachi.report.pdf import build_pdf
+from gachi.report.xlsx import build_workbook
+
+
+@pytest.fixture(scope="module")
+def result() -> Result:
+    plan = compile_plan(load_catalog(DEMO / "indicators"))
+    with open_dataset(DEMO / "records.csv", data_rules(plan)) as ds:
+        return measure(plan, ds, draws=1000, seed=3, ranges_per_group=True)
+
+
+def test_html_is_self_contained_and_has_every_chart(result: Result) -> None:
+    page = render_html(build_report(result, lang="ko"))
+    # Nothing fetched: no scripts, no external style sheets, images or fonts.
+    assert "<script" not in page
+    assert not re.search(
+        r"""(src|href)=["']?(https?:)?//""", page.split('<section id="details"')[0]
+    )
+    assert not re.search(r"url\((?!data:|#)", page)
+    assert "@font-face" in page and "data:font/woff;base64," in page
+    for key in ("waterfall", "trend", "ranges", "tornado"):
+        assert f'id="chart-{key}"' in page
+    assert page.count("<svg") >= 4
+    assert "4,445.3억원" not in page or "억원" in page  # money in Korean units
+    assert "억원" in page
+    assert "보이스피싱 피해 예방" in page
+    assert "calls * cases_per_call * loss_per_case" in page.replace("blocked_", "")
+
+
+def test_html_in_english(result: Result) -> None:
+    page = render_html(build_report(result, lang="en"))
+    assert "Social value report 2024" in page
+    assert "₩" in page and "bn" in page
+    assert "Voice-phishing" in page or "voice-phishing" in page.lower()
+
+
+def test_html_escapes_text_from_the_catalogue(tmp_path: Path, result: Result) -> None:
+    folder = tmp_path / "c"
+    folder.mkdir()
+    for f in (DEMO / "indicators").iterdir():
+        text = f.read_text(encoding="utf-8")
+        if f.name == "ai_care_rescues.yaml":
+            text = text.replace("ko: AI 돌봄 응급 구조", 'ko: "<script>alert(1)</script> 돌봄"')
+        (folder / f.name).write_text(text, encoding="utf-8")
+    plan = compile_plan(load_catalog(folder))
+    with open_dataset(DEMO / "records.csv", data_rules(plan)) as ds:
+        hostile = measure(plan, ds)
+    page = render_html(build_report(hostile, lang="ko"))
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; 돌봄" in page
+
+
+def test_xlsx_reads_back_with_the_same_numbers(result: Result) -> None:
+    book = build_workbook(build_report(result, lang="ko"))
+    buf = io.BytesIO()
+    book.save(buf)
+    back = load_workbook(io.BytesIO(buf.getvalue()))
+    assert back.sheetnames == ["요약", "결과", "입력", "대리지표", "수식", "가치 지도", "불확실성"]
+    summary = back["요약"]
+    assert summary["A2"].value == "총 사회적 가치"
+    assert summary["B2"].value == pytest.approx(result.total(), rel=1e-12)
+    u = result.uncertainty
+    assert u is not None
+    assert summary["C2"].value == pytest.approx(u.total.p5, rel=1e-12)
+    results = back["결과"]
+    header = [c.value for c in results[1]]
+    value_at = header.index("value (KRW)")
+    values = [row[value_at] for row in results.iter_rows(min_row=2, values_only=True)]
+    assert sum(v for v in values if v is not None) == pytest.approx(
+        sum(result.by_indicator().values()), rel=1e-12
+    )
+    p5_at = header.index("P5")
+    assert all(
+        row[p5_at] is not None
+        for row in results.iter_rows(min_row=2, values_only=True)
+        if row[value_at]
+    )
+    formulas = back["수식"]
+    texts = [row[3] for row in formulas.iter_rows(min_row=2, values_only=True)]
+    assert "blocked_calls * cases_per_call * loss_per_case" in texts
+    value_map = back["가치 지도"]
+    assert [c.value for c in value_map[1]][:2] == ["이해관계자 (범주)", "성과 (지표)"]
+    assert back["불확실성"]["A2"].value == "cases_per_call"
+
+
+def test_xlsx_neutralises_formula_text(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    folder.mkdir()
+    for f in (DEMO / "indicators").iterdir():
+        text = f.read_text(encoding="utf-8")
+        if f.name == "ai_care_rescues.yaml":
+            text = text.replace("ko: AI 돌봄 응급 구조", 'ko: "=HYPERLINK(\\"http://x\\")"')
+        (folder / f.name).write_text(text, encoding="utf-8")
+    plan = compile_plan(load_catalog(folder))
+    with open_dataset(DEMO / "records.csv", data_rules(plan)) as ds:
+        hostile = measure(plan, ds)
+    book = build_workbook(build_report(hostile, lang="ko"))
+    cells = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    texts = [c for c in cells if isinstance(c, str)]
+    assert not any(c.startswith("=") for c in texts)
+    assert '\'=HYPERLINK("http://x")' in texts
+
+
+def test_pdf_has_pages_and_korean_text(result: Result) -> None:
+    data = build_pdf(build_report(result, lang="ko"))
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) >= 3
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "사회적 가치 측정 보고서" in text
+    assert "보이스피싱 피해 예방" in text
+    assert "억원" in text
+    fonts = {
+        str(f["/BaseFont"])
+        for page in reader.pages
+        for f in (page["/Resources"].get("/Font") or {}).values()
+    }
+    assert any("NanumGothic" in f for f in fonts)
+
+
+def test_pdf_in_english(result: Result) -> None:
+    reader = PdfReader(io.BytesIO(build_pdf(build_report(result, lang="en"))))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Social value report 2024" in text
+    assert "₩" in text
+
+
+def test_report_without_uncertainty(tmp_path: Path) -> None:
+    plan = compile_plan(load_catalog(DEMO / "indicators"))
+    with open_dataset(DEMO / "records.csv", data_rules(plan)) as ds:
+        plain = measure(plan, ds)
+    report = build_report(plain, lang="ko")
+    page = render_html(report)
+    assert 'id="chart-tornado"' not in page and 'id="chart-waterfall"' in page
+    write_report(report, tmp_path / "r.pdf")
+    write_report(report, tmp_path / "r.xlsx")
+    assert "불확실성" not in load_workbook(tmp_path / "r.xlsx").sheetnames
+
+
+def test_unknown_format_is_refused(tmp_path: Path, result: Result) -> None:
+    with pytest.raises(InvalidInput) as err:
+        write_report(build_report(result, lang="ko"), tmp_path / "r.docx")
+    assert err.value.first.code == "report.unknown-format"
+    assert not (tmp_path / "r.docx").exists()
+
+
+def test_cli_writes_all_three(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outs = [tmp_path / "r.html", tmp_path / "r.xlsx", tmp_path / "r.pdf"]
+    args = [
+        "report",
+        "-c",
+        str(DEMO / "indicators"),
+        "-d",
+        str(DEMO / "records.csv"),
+        "--draws",
+        "500",
+    ]
+    for o in outs:
+        args += ["-o", str(o)]
+    assert run(args) == 0
+    for o in outs:
+        assert o.stat().st_size > 1000
+    assert "r.pdf" in capsys.readouterr().err
+
+
+def test_cli_refuses_a_report_with_no_results(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "empty.csv"
+    data.write_text(
+        "organisation,programme,period,blocked_calls\n기관,사업,2024,\n", encoding="utf-8"
+    )
+    out = tmp_path / "r.html"
+    code = run(
+        ["report", "-c", str(DEMO / "indicators"), "-d", str(data), "-o", str(out), "--draws", "0"]
+    )
+    assert code == 1
+    assert "report.no-results" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_cli_refuses_an_unknown_format_before_measuring(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run(
+        ["report", "-c", str(tmp_path / "missing"), "-d", "x.csv", "-o", str(tmp_path / "r.doc")]
+    )
+    assert code == 1
+    assert "report.unknown-format" in capsys.readouterr().err
