@@ -21,7 +21,7 @@ demo: $(STAMP)
 		--draws 10000 --seed 1
 	$(BIN)/gachi explain voice_phishing_prevented --catalog examples/demo/indicators \
 		--data examples/demo/records.csv --where organisation=SK텔레콤 --where period=2024
-	$(BIN)/gachi sroi examples/sroi/care_jobs.yaml
+	$(BIN)/gachi sroi examples/sroi/care_jobs.yaml --draws 10000 --seed 1
 	$(BIN)/gachi report --catalog examples/demo/indicators --data examples/demo/records.csv \
 		--draws 10000 --seed 1 --output out/demo-report.html --output out/demo-report.xlsx \
 		--output out/demo-report.pdf

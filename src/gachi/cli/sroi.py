@@ -15,6 +15,7 @@ from gachi.cli.main import app
 from gachi.cli.output import money, out
 from gachi.engine.sroi import SroiResult, compute
 from gachi.engine.sroi_io import load_value_map
+from gachi.engine.sroi_uncertainty import SroiUncertainty, simulate_sroi
 from gachi.kernel.i18n import t
 
 
@@ -53,17 +54,77 @@ def sroi_cmd(
         str | None,
         typer.Option("--sheet", help="XLSX sheet with the value map (default: the first one)."),
     ] = None,
+    draws: Annotated[
+        int | None,
+        typer.Option(
+            "--draws",
+            help="Monte-Carlo draws over the ranges (*_low / *_high) given in the value map.",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte-Carlo draws.")] = 1,
 ) -> None:
-    """Compute an SROI value map: present value, NPV, SROI ratio, payback and break-even."""
+    """Compute an SROI value map: present value, NPV, SROI ratio, payback and break-even;
+    with --draws, their ranges and the share of each uncertain figure."""
     value_map = load_value_map(
         file, investment=investment, discount_rate=discount_rate, sheet=sheet
     )
     result = compute(value_map)
+    ranges = simulate_sroi(value_map, draws=draws, seed=seed) if draws is not None else None
     if fmt is Format.json:
+        data = result.to_dict()
+        if ranges is not None:
+            data["uncertainty"] = ranges.to_dict()
         # compute() keeps every figure finite; never print Infinity or NaN, which are not JSON.
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, allow_nan=False))
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False))
     else:
         _print_table(result)
+        if ranges is not None:
+            _print_ranges(ranges, result.currency)
+
+
+def _print_ranges(u: SroiUncertainty, ccy: str) -> None:
+    table = Table(
+        "",
+        t("report.point"),
+        "P5",
+        "P50",
+        "P95",
+        title=Text(t("report.draws-note", draws=f"{u.draws:,}", seed=u.seed)),
+    )
+    rows = [("total-present-value", u.present_value), ("net-present-value", u.net_present_value)]
+    for label, band in rows:
+        table.add_row(
+            t(f"sroi.label.{label}"),
+            *(money(v, ccy) for v in (band.point, band.p5, band.p50, band.p95)),
+        )
+    if u.ratio is not None:
+        b = u.ratio
+        table.add_row(
+            t("sroi.label.ratio"), *(f"1 : {v:.2f}" for v in (b.point, b.p5, b.p50, b.p95))
+        )
+    out.print(table)
+    if not u.assumptions:
+        out.print(t("sroi.no-ranges"))
+        return
+    shares = Table(
+        t("report.assumption"),
+        t("report.distribution"),
+        t("report.share"),
+        t("report.total-at-p5"),
+        t("report.total-at-p95"),
+        t("sroi.label.outcome"),
+        title=t("report.chart-tornado"),
+    )
+    for a in u.assumptions:
+        shares.add_row(
+            Text(a.label),
+            a.distribution,
+            f"{a.share * 100:.0f}%",
+            money(a.total_at_p5, ccy),
+            money(a.total_at_p95, ccy),
+            Text(", ".join(a.used_by)),
+        )
+    out.print(shares)
 
 
 def _print_table(result: SroiResult) -> None:

@@ -24,6 +24,7 @@ from gachi.engine.sroi_checks import (
     check_currency,
     check_fraction,
     check_number,
+    check_ranges,
     check_text,
     label,
     place,
@@ -37,6 +38,7 @@ GREEN_BOOK_RATE = 0.035
 """The UK Treasury Green Book discount rate the Guide's worked example uses."""
 
 FRACTIONS = ("deadweight", "displacement", "attribution", "drop_off")
+UNCERTAIN = ("quantity", "proxy", *FRACTIONS)
 MAX_DURATION = 50
 """The longest an outcome may last, in years (the indicator catalogue's cap too)."""
 MAX_OUTCOME_START = 10
@@ -68,11 +70,34 @@ class Outcome:
     drop_off: float = 0.0
     duration: int = 1
     outcome_start: int = 0
+    # Optional ranges (low, high) around the estimate, drawn as triangular distributions.
+    quantity_low: float | None = None
+    quantity_high: float | None = None
+    proxy_low: float | None = None
+    proxy_high: float | None = None
+    deadweight_low: float | None = None
+    deadweight_high: float | None = None
+    displacement_low: float | None = None
+    displacement_high: float | None = None
+    attribution_low: float | None = None
+    attribution_high: float | None = None
+    drop_off_low: float | None = None
+    drop_off_high: float | None = None
     places: Mapping[str, Location] = field(default_factory=dict, compare=False, repr=False)
+
+    def ranges(self) -> dict[str, tuple[float, float, float]]:
+        """(low, estimate, high) of every field given a range."""
+        out = {}
+        for name in UNCERTAIN:
+            low, high = getattr(self, f"{name}_low"), getattr(self, f"{name}_high")
+            if low is not None and high is not None:
+                out[name] = (float(low), float(getattr(self, name)), float(high))
+        return out
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "places", MappingProxyType(dict(self.places)))
         issues: list[Issue] = []
+        check_ranges(self, issues)
         for name in ("stakeholder", "outcome"):
             check_text(getattr(self, name), name, self.places, issues)
         check_number(self.quantity, "quantity", self.places, issues, minimum=0.0)

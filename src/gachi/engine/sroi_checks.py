@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from gachi.errors import Issue, Location
 from gachi.kernel.units import CURRENCIES
@@ -136,3 +137,47 @@ def shown(value: object) -> str:
     if isinstance(value, float):
         return f"{value:,.10g}"
     return str(value)
+
+
+def check_ranges(outcome: Any, issues: list[Issue]) -> None:
+    """An uncertainty range has both ends, low ≤ estimate ≤ high, and fractions within 0–1."""
+    places = outcome.places
+    for name in ("quantity", "proxy", "deadweight", "displacement", "attribution", "drop_off"):
+        low = getattr(outcome, f"{name}_low")
+        high = getattr(outcome, f"{name}_high")
+        if low is None and high is None:
+            continue
+        missing = f"{name}_high" if high is None else f"{name}_low" if low is None else None
+        if missing is not None:
+            given_end = f"{name}_low" if high is None else f"{name}_high"
+            issues.append(
+                Issue(
+                    "sroi.range-half",
+                    {"field": label(places, given_end), "missing": missing},
+                    place(places, given_end),
+                )
+            )
+            continue
+        for end in (f"{name}_low", f"{name}_high"):
+            if name == "quantity":
+                check_number(getattr(outcome, end), end, places, issues, minimum=0.0)
+            elif name != "proxy":
+                check_fraction(getattr(outcome, end), end, places, issues)
+            else:
+                check_number(getattr(outcome, end), end, places, issues)
+        lo, hi, value = finite(low), finite(high), finite(getattr(outcome, name))
+        if lo is None or hi is None or value is None:
+            continue  # reported as not a number
+        if not lo <= value <= hi or lo == hi:
+            issues.append(
+                Issue(
+                    "sroi.range-order",
+                    {
+                        "field": label(places, name),
+                        "low": f"{lo:,.10g}",
+                        "value": f"{value:,.10g}",
+                        "high": f"{hi:,.10g}",
+                    },
+                    place(places, f"{name}_low"),
+                )
+            )

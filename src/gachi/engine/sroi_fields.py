@@ -200,6 +200,16 @@ FIELDS: tuple[Field, ...] = (
     Field("drop_off", parse_percent, "sroi.not-percent", 0.0),
     Field("duration", parse_years, "sroi.not-years", 1),
     Field("outcome_start", parse_start, "sroi.not-start", 0),
+    # Optional uncertainty: a low and a high value around the estimate (a triangular range).
+    Field("quantity_low", parse_number, "sroi.not-number", None),
+    Field("quantity_high", parse_number, "sroi.not-number", None),
+    Field("proxy_low", parse_money, "sroi.not-money", None),
+    Field("proxy_high", parse_money, "sroi.not-money", None),
+    *(
+        Field(f"{name}_{end}", parse_percent, "sroi.not-percent", None)
+        for name in ("deadweight", "displacement", "attribution", "drop_off")
+        for end in ("low", "high")
+    ),
 )
 
 # Accepted headings (and YAML keys) per field; the first English and the first Korean one are
@@ -222,6 +232,18 @@ HEADINGS: dict[str, str] = {
     "duration": "Duration | 지속기간 | 기간",
     "outcome_start": "Outcome start | 시작연도 | outcomes start | start | 시작 연도 | 시작년도"
     " | 성과 시작",
+    "quantity_low": "Quantity low | 수량 하한 | quantity min",
+    "quantity_high": "Quantity high | 수량 상한 | quantity max",
+    "proxy_low": "Value low | 단가 하한 | proxy low | proxy min",
+    "proxy_high": "Value high | 단가 상한 | proxy high | proxy max",
+    "deadweight_low": "Deadweight low | 사중손실 하한",
+    "deadweight_high": "Deadweight high | 사중손실 상한",
+    "displacement_low": "Displacement low | 대체효과 하한",
+    "displacement_high": "Displacement high | 대체효과 상한",
+    "attribution_low": "Attribution low | 기여도 하한",
+    "attribution_high": "Attribution high | 기여도 상한",
+    "drop_off_low": "Drop off low | 감소율 하한",
+    "drop_off_high": "Drop off high | 감소율 상한",
 }
 # "Financial proxy" names the proxy's amount, unless a Value column holds the amount: then it
 # describes the proxy (the Guide's value map has both columns).
