@@ -426,3 +426,13 @@ def test_collect_scales_drawn_proxies_like_their_value() -> None:
     assert carbon.scale * 190 == pytest.approx(carbon.point, rel=1e-12)
     x = carbon.draw(5000, 1)
     assert x.min() >= carbon.scale * 120 and x.max() <= carbon.scale * 340
+
+
+def test_a_proxy_without_a_source_is_refused_where_it_is(tmp_path: Path) -> None:
+    bad = proxy("p", 1000)
+    del bad["source"]
+    with pytest.raises(CatalogInvalid) as err:
+        load_catalog(write(tmp_path / "c", indicator("ia", "n * p", {"n": "case"}, [bad])))
+    (issue,) = err.value.issues
+    assert issue.code == "spec.missing-field"
+    assert issue.params["field"] == "proxies.0.source"
