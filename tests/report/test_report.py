@@ -208,3 +208,17 @@ def test_cli_refuses_an_unknown_format_before_measuring(
     )
     assert code == 1
     assert "report.unknown-format" in capsys.readouterr().err
+
+
+def test_the_whole_library_reports_in_every_format(tmp_path: Path) -> None:
+    # 32 indicators: the ranges chart is tall and must still fit a PDF page.
+    root = DEMO.parents[1]
+    plan = compile_plan(load_catalog(root / "library" / "indicators"))
+    with open_dataset(root / "library" / "sample" / "records.csv", data_rules(plan)) as ds:
+        result = measure(plan, ds, draws=300, seed=1)
+    report = build_report(result, lang="ko")
+    for ext in ("html", "xlsx", "pdf"):
+        write_report(report, tmp_path / f"r.{ext}")
+    reader = PdfReader(tmp_path / "r.pdf")
+    assert len(reader.pages) >= 5
+    assert "지표 정의와 출처" in "".join(p.extract_text() for p in reader.pages)

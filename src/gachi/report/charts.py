@@ -181,9 +181,20 @@ def _tornado(report: Report) -> Chart:
     ax = fig.add_subplot()
     centre = report.total.value
     for i, a in enumerate(reversed(top)):
-        for end, color in ((a.total_at_p5, "#7fb3d5"), (a.total_at_p95, POSITIVE)):
-            ax.barh(i, end - centre, left=centre, color=color, height=0.6)
+        for end, color, name in (
+            (a.total_at_p5, "#7fb3d5", "P5"),
+            (a.total_at_p95, POSITIVE, "P95"),
+        ):
+            ax.barh(
+                i,
+                end - centre,
+                left=centre,
+                color=color,
+                height=0.6,
+                label=name if i == 0 else None,
+            )
     ax.axvline(centre, color=TOTAL, linewidth=1)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
     labels = [f"{_short(a.label)}  ({a.share * 100:.0f}%)" for a in reversed(top)]
     ax.set_yticks(range(len(top)), labels, fontsize=8)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: report.money(v)))

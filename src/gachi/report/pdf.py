@@ -35,6 +35,7 @@ from gachi.report.model import Report
 REGULAR = "NanumGothic"
 BOLD = "NanumGothic-Bold"
 WIDTH = A4[0] - 36 * mm
+MAX_HEIGHT = A4[1] - 32 * mm - 30 * mm  # the frame, less room for the chart's title
 
 
 @cache
@@ -124,9 +125,10 @@ def build_pdf(report: Report) -> bytes:
     story.append(_p(L("report.section-charts"), s["h2"]))
     for chart in charts(report):
         png = chart.png(dpi=170)
-        w_px, h_px = chart.figure.get_size_inches()
-        width = WIDTH
-        height = width * h_px / w_px
+        w_in, h_in = chart.figure.get_size_inches()
+        # As wide as the text, unless that makes it taller than a page leaves room for.
+        scale = min(WIDTH / w_in, MAX_HEIGHT / h_in)
+        width, height = w_in * scale, h_in * scale
         story.append(
             KeepTogether(
                 [_p(chart.title, s["h3"]), Image(io.BytesIO(png), width=width, height=height)]
