@@ -25,7 +25,10 @@ demo: $(STAMP)
 	$(BIN)/gachi report --catalog examples/demo/indicators --data examples/demo/records.csv \
 		--draws 10000 --seed 1 --output out/demo-report.html --output out/demo-report.xlsx \
 		--output out/demo-report.pdf
+	$(BIN)/gachi report --catalog library/indicators --data library/sample/records.csv \
+		--draws 10000 --seed 1 --output out/library-report.html
 	@echo "보고서 / report: file://$(CURDIR)/out/demo-report.html (and .xlsx, .pdf)"
+	@echo "카탈로그 32개 지표 보고서 / all 32 catalogue indicators: file://$(CURDIR)/out/library-report.html"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
