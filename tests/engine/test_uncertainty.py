@@ -436,3 +436,16 @@ def test_a_proxy_without_a_source_is_refused_where_it_is(tmp_path: Path) -> None
     (issue,) = err.value.issues
     assert issue.code == "spec.missing-field"
     assert issue.params["field"] == "proxies.0.source"
+
+
+def test_a_run_too_large_for_memory_is_refused_up_front(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gachi.engine.montecarlo as mc
+
+    monkeypatch.setattr(mc, "MEMORY_BUDGET", 1_000_000)
+    plan = compile_plan(load_catalog(DEMO / "indicators"))
+    with open_dataset(DEMO / "records.csv", data_rules(plan)) as ds:
+        with pytest.raises(InvalidInput) as err:
+            simulate(plan, ds, draws=100_000)
+        assert err.value.first.code == "uncertainty.too-large"
+        # A smaller run fits the same budget.
+        assert simulate(plan, ds, draws=1000).draws == 1000

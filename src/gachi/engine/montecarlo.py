@@ -12,6 +12,7 @@ one query over the records joined with the table of draws.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -36,6 +37,8 @@ from gachi.engine.uncertainty import Assumption, Band, BreakEven, Uncertainty
 from gachi.errors import InvalidInput
 
 MAX_DRAWS = 1_000_000
+# Arrays of a run may use this much; beyond it the run is refused up front, not killed midway.
+MEMORY_BUDGET = int(float(os.environ.get("GACHI_MC_MEMORY_GIB", "4")) * 2**30)
 _CHUNK = 20_000_000  # values per block when ranges per group are computed
 
 
@@ -83,25 +86,37 @@ class Model:
             out[j] = c
         return out
 
+    @property
+    def opaque_terms(self) -> int:
+        return sum(1 for ts in self.terms.values() for t in ts if t.opaque)
+
     def value(
-        self, x: np.ndarray, *, per_group: bool = False, only: str | None = None
+        self,
+        x: np.ndarray,
+        *,
+        per_group: slice | None = None,
+        only: str | None = None,
+        opaque: Mapping[str, np.ndarray] | None = None,
     ) -> dict[str, np.ndarray]:
         """Per indicator (or `only` one), its value for each column of assumptions `x`
-        (parameters × n): summed into levels ((1 + periods) × n), or per group (groups × n)."""
+        (parameters × n): summed into levels ((1 + periods) × n), or for the groups in
+        `per_group` (groups × n). `opaque` is `self.opaque(x)` when the caller has it already."""
         n = x.shape[1]
         atoms = self.atoms(x)
         wanted = {only: self.terms[only]} if only is not None else self.terms
-        has_opaque = any(t.opaque for ts in wanted.values() for t in ts)
-        opaque = self.opaque(x) if has_opaque else {}
+        if opaque is None:
+            has_opaque = any(t.opaque for ts in wanted.values() for t in ts)
+            opaque = self.opaque(x) if has_opaque else {}
         out: dict[str, np.ndarray] = {}
         for ident, terms in wanted.items():
             linear = [t for t in terms if not t.opaque]
             c = self.coefficients(linear, atoms, n)
             s = self.sums[ident]
-            v = (s if per_group else self.levels.aggregate(s)) @ c
+            v = (s[per_group] if per_group else self.levels.aggregate(s)) @ c
             for j, t in enumerate(t for t in terms if t.opaque):
-                o = opaque[ident][j] * self.coefficients([t], atoms, n)[0]
-                v = v + (o if per_group else self.levels.aggregate(o))
+                o = opaque[ident][j]
+                o = o[per_group] if per_group else self.levels.aggregate(o)
+                v = v + o * self.coefficients([t], atoms, n)[0]
             out[ident] = v
         return out
 
@@ -244,7 +259,36 @@ def simulate(
     if not 100 <= draws <= MAX_DRAWS:
         raise InvalidInput("uncertainty.draws-range", draws=draws, low=100, high=MAX_DRAWS)
     model = build(plan, dataset)
+    _check_memory(model, draws, rows)
     return summarise(model, draws=draws, seed=seed, rows=rows)
+
+
+def _check_memory(model: Model, draws: int, rows: bool) -> None:
+    """Refuse, before starting, a run whose arrays would not fit the budget (rather than let
+    the machine swap or the process be killed)."""
+    groups = len(model.groups)
+    levels = 1 + len(model.levels.periods)
+    terms = sum(len(ts) for ts in model.terms.values())
+    need = (
+        8
+        * draws
+        * (
+            2 * len(model.params)
+            + terms
+            + levels * (len(model.terms) + 4)
+            + 3 * model.opaque_terms * groups  # the opaque parts' groups × draws, and their copies
+        )
+    )
+    if rows:
+        need += 8 * 3 * min(groups, max(1, _CHUNK // draws)) * draws * len(model.terms)
+    if need > MEMORY_BUDGET:
+        raise InvalidInput(
+            "uncertainty.too-large",
+            draws=f"{draws:,}",
+            groups=f"{groups:,}",
+            gib=f"{need / 2**30:,.1f}",
+            budget=f"{MEMORY_BUDGET / 2**30:,.0f}",
+        )
 
 
 def summarise(model: Model, *, draws: int, seed: int, rows: bool = False) -> Uncertainty:
@@ -252,7 +296,8 @@ def summarise(model: Model, *, draws: int, seed: int, rows: bool = False) -> Unc
     params = model.params
     x = params.draw(draws, seed)
     point_x = params.points()
-    drawn = model.value(x)
+    opaque = model.opaque(x) if model.opaque_terms else {}
+    drawn = model.value(x, opaque=opaque)
     point = model.value(point_x)
     lineage = {p.id: catalog.entries[p.id].spec for p in model.plan.indicators}
     counted = [i for i in drawn if lineage[i].in_totals]
@@ -276,7 +321,7 @@ def summarise(model: Model, *, draws: int, seed: int, rows: bool = False) -> Unc
         assumptions=assumptions,
         break_even=_break_even(model, assumptions, x),
         interaction=max(0.0, 1.0 - sum(a.share for a in assumptions)),
-        rows=_rows(model, x, point_x) if rows else None,
+        rows=_rows(model, x, point_x, opaque) if rows else None,
         total_draws=total[0],
     )
 
@@ -345,22 +390,24 @@ def _break_even(model: Model, assumptions: Sequence[Assumption], x: np.ndarray) 
 
 
 def _rows(
-    model: Model, x: np.ndarray, point_x: np.ndarray
+    model: Model, x: np.ndarray, point_x: np.ndarray, opaque: Mapping[str, np.ndarray]
 ) -> dict[tuple[tuple[str | None, ...], str], Band]:
+    """Bands per group and indicator, a block of groups at a time: groups × draws for every
+    group at once may not fit in memory."""
     out: dict[tuple[tuple[str | None, ...], str], Band] = {}
-    point = model.value(point_x, per_group=True)
     n_groups = len(model.groups)
     step = max(1, _CHUNK // max(1, x.shape[1]))
-    for ident in model.terms:
-        # One indicator at a time: groups × draws for all of them at once may not fit.
-        v = model.value(x, per_group=True, only=ident)[ident]
-        for start in range(0, n_groups, step):
-            block = v[start : start + step]
+    point_opaque = model.opaque(point_x) if model.opaque_terms else {}
+    for start in range(0, n_groups, step):
+        block_slice = slice(start, start + step)
+        drawn = model.value(x, per_group=block_slice, opaque=opaque)
+        point = model.value(point_x, per_group=block_slice, opaque=point_opaque)
+        for ident, block in drawn.items():
             q = np.quantile(block, (0.05, 0.5, 0.95), axis=1)
             means = block.mean(axis=1)
             for g in range(block.shape[0]):
                 out[(model.groups[start + g], ident)] = Band(
-                    float(point[ident][start + g, 0]),
+                    float(point[ident][g, 0]),
                     float(means[g]),
                     float(q[0, g]),
                     float(q[1, g]),
