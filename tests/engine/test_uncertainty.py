@@ -418,14 +418,28 @@ def test_bad_adjustment_ranges_are_refused_where_they_are(
     assert issue.where is not None and issue.where.file.endswith("ia.yaml") and issue.where.line
 
 
-def test_collect_scales_drawn_proxies_like_their_value() -> None:
-    # A proxy in USD of 2020 is drawn in USD and carried to 2024 won like its value.
-    catalog = load_catalog(DEMO / "indicators")
-    params = collect(catalog, catalog.order)
-    carbon = next(p for p in params.items if p.label == "carbon_cost")
-    assert carbon.scale * 190 == pytest.approx(carbon.point, rel=1e-12)
-    x = carbon.draw(5000, 1)
-    assert x.min() >= carbon.scale * 120 and x.max() <= carbon.scale * 340
+def test_proxies_are_drawn_as_written_and_scaled_where_used(tmp_path: Path) -> None:
+    # One proxy, 1,000 KRW/MWh = 1 KRW/kWh, shared by an indicator in KRW and one in USD: drawn
+    # once in its own unit, each indicator converts the same draws with its own factor.
+    price = proxy("price", 1000, unit="KRW/MWh", distribution="uniform", low=500, high=1500)
+    krw = indicator("in_krw", "e * price", {"e": "kWh"}, [price])
+    usd = indicator("in_usd", "e * price", {"e": "kWh"}, [price], unit="USD")
+    folder = write(tmp_path / "c", krw, usd)
+    plan = compile_plan(load_catalog(folder))
+    with open_dataset(frame(e=[2000.0]), data_rules(plan)) as ds:
+        model = build(plan, ds)
+        (only,) = model.params.items
+        assert (only.point, only.unit) == (1000, "KRW/MWh (2024)")
+        x = model.params.draw(400, 9)
+        assert x.min() >= 500 and x.max() <= 1500
+        got = model.value(x)
+        plain = measure(plan, ds)
+        u = simulate(plan, ds, draws=1000)
+    values = plain.by_indicator()
+    # Each indicator's value moves in proportion to the drawn price, from its own estimate.
+    np.testing.assert_allclose(got["in_krw"][0], values["in_krw"] * x[0] / 1000, rtol=1e-12)
+    np.testing.assert_allclose(got["in_usd"][0], values["in_usd"] * x[0] / 1000, rtol=1e-12)
+    assert u.by_indicator["in_usd"].point == pytest.approx(values["in_usd"], rel=1e-12)
 
 
 def test_a_proxy_without_a_source_is_refused_where_it_is(tmp_path: Path) -> None:
@@ -449,3 +463,34 @@ def test_a_run_too_large_for_memory_is_refused_up_front(monkeypatch: pytest.Monk
         assert err.value.first.code == "uncertainty.too-large"
         # A smaller run fits the same budget.
         assert simulate(plan, ds, draws=1000).draws == 1000
+
+
+def test_uncertain_baseline_with_money_inputs_carried_by_cpi(tmp_path: Path) -> None:
+    # The opaque part reads the period column (to deflate the wage) next to the group keys.
+    spec = indicator(
+        "wages",
+        "wage * months",
+        {"wage": "KRW/person", "months": "person"},
+        [
+            proxy(
+                "avg",
+                3_000_000,
+                unit="KRW/person",
+                distribution="uniform",
+                low=2_500_000,
+                high=3_500_000,
+            )
+        ],
+        baseline={"input": "wage", "reference": "avg"},
+    )
+    folder = write(tmp_path / "c", spec)
+    (folder / "catalog.yaml").write_text("report_year: 2024\nprice_index: cpi\n")
+    data = frame(wage=[3_200_000.0, 3_600_000.0], months=[12.0, 6.0])
+    data["period"] = ["2023", "2024"]
+    plan = compile_plan(load_catalog(folder))
+    with open_dataset(data, data_rules(plan)) as ds:
+        model = build(plan, ds)
+        x = model.params.points()
+        assert model.value(x)["wages"][0, 0] == pytest.approx(measure(plan, ds).total(), rel=1e-12)
+        u = simulate(plan, ds, draws=500)
+    assert u.total.p5 < u.total.point < u.total.p95

@@ -27,6 +27,7 @@ from gachi.engine.parameters import (
     adjustment_key,
     is_uncertain,
     proxy_key,
+    proxy_scale,
 )
 from gachi.engine.plan import Substitution, name_value
 from gachi.engine.spec import Adjustment
@@ -121,7 +122,10 @@ class Expander:
     def _drawn_proxy(self, entry: Entry, name: str) -> exp.Expression:
         key = proxy_key(entry, name)
         if key in self.index:
-            return exp.column(param_column(self.index[key]), table=DRAWS_TABLE, quoted=True)
+            drawn = exp.column(param_column(self.index[key]), table=DRAWS_TABLE, quoted=True)
+            return exp.Paren(
+                this=exp.Mul(this=drawn, expression=number(proxy_scale(entry.proxies[name])))
+            )
         return number(entry.proxies[name].value)
 
     def _drawn_factor(self, entry: Entry) -> exp.Expression | None:
@@ -156,7 +160,8 @@ class Expander:
             return [Term(1.0, (), self._sql(entry, node, drawn=False))]
         match node:
             case Name(id=ident) if ident in entry.proxies:
-                return [Term(1.0, ((f"p:{proxy_key(entry, ident)}", 1.0),), None)]
+                scale = proxy_scale(entry.proxies[ident])
+                return [Term(scale, ((f"p:{proxy_key(entry, ident)}", 1.0),), None)]
             case Name(id=ident) if ident in self.catalog.entries:
                 dep = self.catalog.entries[ident]
                 rate = self.catalog.rates.rate(

@@ -37,6 +37,9 @@ from gachi.engine.uncertainty import Assumption, Band, BreakEven, Uncertainty
 from gachi.errors import InvalidInput
 
 MAX_DRAWS = 1_000_000
+GROUPS_TABLE = "__groups"
+GROUP_INDEX = "__g"
+_DRAW_BLOCK = 2_000  # draws per query of the opaque parts: bounds the database's hash table
 # Arrays of a run may use this much; beyond it the run is refused up front, not killed midway.
 MEMORY_BUDGET = int(float(os.environ.get("GACHI_MC_MEMORY_GIB", "4")) * 2**30)
 _CHUNK = 20_000_000  # values per block when ranges per group are computed
@@ -161,7 +164,7 @@ def build(plan: Plan, dataset: Dataset) -> Model:
         sums[ident] = matrix[:, at : at + width]
         at += width
     levels = _levels(plan, groups)
-    opaque = _opaque_runner(plan, dataset, params, terms, guards, factors, len(groups))
+    opaque = _opaque_runner(plan, dataset, params, terms, guards, factors, groups)
     return Model(plan, params, terms, factors, groups, sums, levels, opaque)
 
 
@@ -191,38 +194,83 @@ def _opaque_runner(
     terms: Mapping[str, tuple[Term, ...]],
     guards: Mapping[str, exp.Expression],
     factors: Sequence[str],
-    n_groups: int,
+    groups: Sequence[tuple[str | None, ...]],
 ) -> Callable[[np.ndarray], Mapping[str, np.ndarray]]:
+    """Values the opaque parts for a matrix of draws: records × draws in SQL, but only the
+    records that have a value for such an indicator, a block of draws at a time, each result
+    row placed by its group's index (no sorting, no group keys fetched back)."""
     opaque = [(ident, t) for ident, ts in terms.items() for t in ts if t.opaque]
-    keys = [column(g) for g in plan.group_by]
+    if not opaque:
+        return lambda _x: {}
+    records = exp.table_(exp.to_identifier(dataset.table, quoted=True), alias="r")
     draw = exp.column(DRAW, table=DRAWS_TABLE, quoted=True)
-    query = exp.select(*keys, draw).from_(exp.table_(exp.to_identifier(dataset.table, quoted=True)))
+    index: exp.Expression
+    if plan.group_by:
+        index = exp.column(GROUP_INDEX, table=GROUPS_TABLE, quoted=True)
+        on = exp.and_(
+            *(
+                exp.EQ(
+                    this=exp.column(g, table="r", quoted=True),
+                    expression=exp.column(f"__k{i}", table=GROUPS_TABLE, quoted=True),
+                )
+                for i, g in enumerate(plan.group_by)
+            )
+        )
+        query = exp.select(index, draw).from_(records)
+        query = query.join(exp.table_(exp.to_identifier(GROUPS_TABLE, quoted=True)), on=on)
+    else:
+        index = exp.Literal.number(0)
+        query = exp.select(exp.alias_(index, GROUP_INDEX, quoted=True), draw).from_(records)
     query = query.join(exp.table_(exp.to_identifier(DRAWS_TABLE, quoted=True)), join_type="cross")
+    has_value = [
+        exp.Not(this=exp.Is(this=guards[i].copy(), expression=exp.Null()))
+        for i in dict.fromkeys(ident for ident, _ in opaque)
+    ]
+    query = query.where(exp.or_(*has_value) if len(has_value) > 1 else has_value[0], copy=False)
     for j, (ident, t) in enumerate(opaque):
         query = query.select(
             exp.alias_(exp.Sum(this=_guard(guards[ident], t)), f"o{j}", quoted=True), copy=False
         )
-    order = [*keys, draw]
-    query = query.group_by(*order, copy=False).order_by(*[o.copy() for o in order], copy=False)
+    query = query.group_by(index.copy(), draw.copy(), copy=False)
     sql = query.sql(dialect="duckdb")
+    group_table = pd.DataFrame(
+        # Key columns named apart from the records' own: formulas read `period`, not this one.
+        {f"__k{i}": [k[i] for k in groups] for i in range(len(plan.group_by))}
+        | {GROUP_INDEX: np.arange(len(groups))}
+    )
 
     def run(x: np.ndarray) -> Mapping[str, np.ndarray]:
         n = x.shape[1]
-        table = pd.DataFrame({param_column(i): x[i] for i in range(len(params))})
-        table.insert(0, DRAW, np.arange(n))
-        for key, factor in atom_values(plan, params, factors, x).items():
-            if key.startswith("f:"):
-                table[factor_column(key[2:])] = np.asarray(factor, dtype=float)
-        dataset.con.register(DRAWS_TABLE, table)
+        out = np.zeros((len(opaque), len(groups), n))
+        atoms = atom_values(plan, params, factors, x)
+        if plan.group_by:
+            dataset.con.register(GROUPS_TABLE, group_table)
         try:
-            got = dataset.con.execute(sql).fetchnumpy()
+            for start in range(0, n, _DRAW_BLOCK):
+                stop = min(n, start + _DRAW_BLOCK)
+                table = pd.DataFrame({DRAW: np.arange(start, stop)})
+                for i in range(len(params)):
+                    table[param_column(i)] = x[i, start:stop]
+                for key, factor in atoms.items():
+                    if key.startswith("f:"):
+                        table[factor_column(key[2:])] = np.asarray(factor, dtype=float)[start:stop]
+                dataset.con.register(DRAWS_TABLE, table)
+                try:
+                    got = dataset.con.execute(sql).fetchnumpy()
+                finally:
+                    dataset.con.unregister(DRAWS_TABLE)
+                g = np.asarray(got[GROUP_INDEX], dtype=np.intp)
+                d = np.asarray(got[DRAW], dtype=np.intp)
+                for j in range(len(opaque)):
+                    values = np.asarray(got[f"o{j}"], dtype=float)
+                    out[j, g, d] = np.nan_to_num(values)
         finally:
-            dataset.con.unregister(DRAWS_TABLE)
-        out: dict[str, list[np.ndarray]] = {}
+            if plan.group_by:
+                dataset.con.unregister(GROUPS_TABLE)
+        by_indicator: dict[str, list[np.ndarray]] = {}
         for j, (ident, _) in enumerate(opaque):
-            values = np.nan_to_num(np.asarray(got[f"o{j}"], dtype=float))
-            out.setdefault(ident, []).append(values.reshape(n_groups, n))
-        return {k: np.stack(v) for k, v in out.items()}
+            by_indicator.setdefault(ident, []).append(out[j])
+        return {k: np.stack(v) for k, v in by_indicator.items()}
 
     return run
 

@@ -28,15 +28,16 @@ ADJUSTMENTS = ("deadweight", "displacement", "attribution", "drop_off")
 
 @dataclass(frozen=True)
 class Parameter:
-    """One uncertain assumption, in the units the engine computes with (a proxy re-based to the
-    report year and currency, in base units; an adjustment as a fraction)."""
+    """One uncertain assumption, in the units it is written in (a proxy in its own unit, currency
+    and base year; an adjustment as a fraction). Each indicator using a proxy scales the draws to
+    its own currency and report-year prices (`proxy_scale`), so one draw serves them all."""
 
     key: str  # stable identity, also the seed of its random stream
     label: str  # what people read: the proxy's name, or `indicator.attribution`
     kind: str  # "proxy" or "adjustment"
     point: float
     uncertainty: Uncertainty
-    scale: float  # spec units → engine units (1 for adjustments)
+    unit: str  # e.g. "USD/tCO2e (2020)"; "" for a fraction
     used_by: tuple[str, ...]
 
     def describe(self) -> str:
@@ -57,9 +58,9 @@ class Parameter:
         """`n` draws, the same for the same seed whatever else the catalogue holds."""
         digest = hashlib.sha256(self.key.encode("utf-8")).digest()
         words = [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4)]
-        rng = np.random.default_rng([seed & 0xFFFFFFFF, *words])
+        rng = np.random.default_rng([seed, *words])
         u = self.uncertainty
-        value = self.point / self.scale if self.scale else 0.0
+        value = self.point
         match u:
             case Triangular():
                 x = rng.triangular(u.low, u.mode, u.high, n)
@@ -71,7 +72,6 @@ class Parameter:
                 x = value * np.exp(rng.normal(0.0, math.log(u.gsd), n))
             case _:
                 x = np.full(n, value)
-        x = x * self.scale
         if self.kind == "adjustment":
             # A normal or log-normal share can stray outside 0–100 %; a share cannot.
             np.clip(x, 0.0, 1.0, out=x)
@@ -97,8 +97,9 @@ def adjustment_key(indicator: str, name: str) -> str:
     return f"adjustment:{indicator}.{name}"
 
 
-def _proxy_scale(p: ResolvedProxy) -> float:
-    # The draws follow the figure as written; the engine uses it re-based and in base units.
+def proxy_scale(p: ResolvedProxy) -> float:
+    """From the figure as written to what the indicator computes with: re-based to its currency
+    and the report year, in base units (the same factor its value went through)."""
     return p.unit.scale * p.rebased.fx_rate * p.rebased.cpi_factor
 
 
@@ -137,13 +138,14 @@ def collect(catalog: Catalog, ids: Iterable[str]) -> Parameters:
             key = proxy_key(entry, name)
             users.setdefault(key, []).append(ident)
             if key not in found:
+                spec = proxy.spec
                 found[key] = Parameter(
                     key,
                     name,
                     "proxy",
-                    proxy.value,
-                    proxy.spec.uncertainty,
-                    _proxy_scale(proxy),
+                    spec.value,
+                    spec.uncertainty,
+                    f"{spec.unit} ({spec.base_year})",
                     (),
                 )
         adjustments = entry.spec.adjustments
@@ -153,7 +155,7 @@ def collect(catalog: Catalog, ids: Iterable[str]) -> Parameters:
                 key = adjustment_key(ident, name)
                 users[key] = [ident]
                 found[key] = Parameter(
-                    key, f"{ident}.{name}", "adjustment", adj.value, adj.uncertainty, 1.0, ()
+                    key, f"{ident}.{name}", "adjustment", adj.value, adj.uncertainty, "", ()
                 )
     # Labels people read must be unique: two different proxies called `wage` get their indicator.
     counts: dict[str, int] = {}
@@ -163,7 +165,7 @@ def collect(catalog: Catalog, ids: Iterable[str]) -> Parameters:
     for key, p in found.items():
         label = p.label if counts[p.label] == 1 else f"{p.label} ({users[key][0]})"
         items.append(
-            Parameter(p.key, label, p.kind, p.point, p.uncertainty, p.scale, tuple(users[key]))
+            Parameter(p.key, label, p.kind, p.point, p.uncertainty, p.unit, tuple(users[key]))
         )
     return Parameters(tuple(items))
 

@@ -44,7 +44,7 @@ def _parameters(vm: ValueMap) -> list[tuple[int, str, Parameter]]:
             label = f"#{i + 1} {name}"
             dist = Triangular(distribution="triangular", low=low, mode=mode, high=high)
             kind = "adjustment" if name in FRACTIONS else "proxy"
-            out.append((i, name, Parameter(f"sroi:{i}:{name}", label, kind, mode, dist, 1.0, ())))
+            out.append((i, name, Parameter(f"sroi:{i}:{name}", label, kind, mode, dist, "", ())))
     return out
 
 
