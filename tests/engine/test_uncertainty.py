@@ -494,3 +494,61 @@ def test_uncertain_baseline_with_money_inputs_carried_by_cpi(tmp_path: Path) -> 
         assert model.value(x)["wages"][0, 0] == pytest.approx(measure(plan, ds).total(), rel=1e-12)
         u = simulate(plan, ds, draws=500)
     assert u.total.p5 < u.total.point < u.total.p95
+
+
+def test_break_even_of_an_adjustment_stays_a_share(tmp_path: Path) -> None:
+    # total = 100 × 1,000 × (1 − deadweight) − 80,000: zero at deadweight 0.2, a real share.
+    gain = indicator("gain", "n * p", {"n": "case"}, [proxy("p", 1000)])
+    gain["adjustments"] = {
+        "deadweight": {
+            "value": 0.1,
+            "uncertainty": {"distribution": "uniform", "low": 0.0, "high": 0.3},
+        }
+    }
+    harm = indicator("harm", "-(t * k)", {"t": "tCO2e"}, [proxy("k", 1000, unit="KRW/tCO2e")])
+    u = run(write(tmp_path / "a", gain, harm), frame(n=[100.0], t=[80.0])).uncertainty
+    assert u.break_even.label == "gain.deadweight"
+    assert u.break_even.value == pytest.approx(0.2, rel=1e-9)
+    # With the harm at 120,000 only a deadweight of −0.2 would do: no break-even.
+    u = run(write(tmp_path / "b", gain, harm), frame(n=[100.0], t=[120.0])).uncertainty
+    assert u.break_even is not None and u.break_even.value is None
+
+
+def test_nothing_to_break_even_when_the_total_does_not_move(tmp_path: Path) -> None:
+    # The only uncertain proxy belongs to an indicator without records: no share, no break-even.
+    a = indicator(
+        "ia", "n * p", {"n": "case"}, [proxy("p", 10, distribution="uniform", low=5, high=15)]
+    )
+    b = indicator("ib", "m * k", {"m": "case"}, [proxy("k", 3)])
+    u = run(write(tmp_path / "c", a, b), frame(n=[None], m=[2.0]), draws=200).uncertainty
+    assert u.assumptions[0].share == 0.0
+    assert u.break_even is None
+
+
+def test_negative_seed_is_refused() -> None:
+    plan = compile_plan(load_catalog(DEMO / "indicators"))
+    with (
+        open_dataset(DEMO / "records.csv", data_rules(plan)) as ds,
+        pytest.raises(InvalidInput) as err,
+    ):
+        simulate(plan, ds, draws=100, seed=-1)
+    assert err.value.first.code == "uncertainty.seed-negative"
+
+
+def test_large_seeds_are_not_folded(tmp_path: Path) -> None:
+    a = indicator(
+        "ia", "n * p", {"n": "case"}, [proxy("p", 10, distribution="uniform", low=5, high=15)]
+    )
+    folder = write(tmp_path / "c", a)
+    one = run(folder, frame(n=[1.0]), seed=0, draws=200).uncertainty
+    other = run(folder, frame(n=[1.0]), seed=2**32, draws=200).uncertainty
+    assert one.total != other.total
+
+
+def test_rows_without_a_value_get_no_range() -> None:
+    plan = compile_plan(load_catalog(DEMO / "indicators"))
+    with open_dataset(DEMO / "records.csv", data_rules(plan)) as ds:
+        result = measure(plan, ds, draws=200, ranges_per_group=True)
+    assert result.uncertainty is not None and result.uncertainty.rows is not None
+    keys = set(result.uncertainty.rows)
+    assert keys == {(r.group, r.indicator) for r in result.rows if r.value is not None}

@@ -304,11 +304,17 @@ def simulate(
     rows: bool = False,
 ) -> Uncertainty:
     """Ranges, variance shares and break-even for `plan` over `dataset`."""
-    if not 100 <= draws <= MAX_DRAWS:
-        raise InvalidInput("uncertainty.draws-range", draws=draws, low=100, high=MAX_DRAWS)
+    check_draws(draws, seed)
     model = build(plan, dataset)
     _check_memory(model, draws, rows)
     return summarise(model, draws=draws, seed=seed, rows=rows)
+
+
+def check_draws(draws: int, seed: int) -> None:
+    if not 100 <= draws <= MAX_DRAWS:
+        raise InvalidInput("uncertainty.draws-range", draws=draws, low=100, high=MAX_DRAWS)
+    if seed < 0:
+        raise InvalidInput("uncertainty.seed-negative", seed=seed)
 
 
 def _check_memory(model: Model, draws: int, rows: bool) -> None:
@@ -407,7 +413,8 @@ def _assumptions(
             float(lows[i]),
             float(highs[i]),
             p.used_by,
-            first_order(x[i], total),
+            # An assumption the total does not move with has no share, whatever the noise says.
+            0.0 if swing[2 * i] == swing[2 * i + 1] else first_order(x[i], total),
             float(swing[2 * i]),
             float(swing[2 * i + 1]),
         )
@@ -430,9 +437,14 @@ def _break_even(model: Model, assumptions: Sequence[Assumption], x: np.ndarray) 
         scenarios[i] = values
         return _total(model, scenarios)
 
+    if top.total_at_p5 == top.total_at_p95:
+        return None  # the total does not move with it: nothing to break even
     value = break_even(total_at, top.point, float(np.ptp(x[i])))
-    if value is not None and top.point != 0 and value * top.point <= 1e-9 * top.point**2:
-        value = None  # a price or a share of the other sign is not a break-even anyone meets
+    if value is not None:
+        if top.kind == "adjustment" and not 0.0 <= value <= 1.0:
+            value = None  # a share outside 0–100 % is no break-even
+        elif top.kind == "proxy" and top.point != 0 and value * top.point <= 1e-9 * top.point**2:
+            value = None  # nor is a price of the other sign
     change = None if value is None or top.point == 0 else (value - top.point) / abs(top.point)
     return BreakEven(top.label, top.point, value, change)
 

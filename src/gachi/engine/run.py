@@ -73,6 +73,10 @@ def measure(
     if progress:
         progress("simulate")
     ranges = simulate(plan, dataset, draws=draws, seed=seed, rows=ranges_per_group)
+    if ranges.rows is not None:
+        # A row without a value has no range either (not a range of zeros).
+        valued = {(r.group, r.indicator) for r in result.rows if r.value is not None}
+        ranges = replace(ranges, rows={k: b for k, b in ranges.rows.items() if k in valued})
     return replace(result, uncertainty=ranges)
 
 

@@ -16,9 +16,11 @@ import numpy as np
 BINS = 50
 
 
-def first_order(x: np.ndarray, y: np.ndarray, bins: int = BINS) -> float:
+def first_order(x: np.ndarray, y: np.ndarray, bins: int | None = None) -> float:
     """The first-order variance share of `y` explained by `x` (both one draw per element)."""
     n = len(y)
+    # About a hundred draws per bin at least: fewer, and noise passes for signal.
+    bins = bins or max(5, min(BINS, n // 100))
     var = float(np.var(y))
     if n < 2 * bins or var <= 0.0 or float(np.ptp(x)) == 0.0:
         return 0.0
@@ -45,6 +47,8 @@ def break_even(
     step = spread if spread > 0 else max(abs(point), 1.0) * 0.1
     xs = np.array([point, point + step, point + 2 * step])
     f0, f1, f2 = total_at(xs)
+    if f0 == f1 == f2 == 0.0:
+        return None  # zero whatever the value: no break-even to speak of
     if f0 == 0.0:
         return point
     scale = max(abs(f0), abs(f1), abs(f2), 1e-300)

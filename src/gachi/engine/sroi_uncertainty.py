@@ -11,14 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gachi.engine.montecarlo import check_draws
 from gachi.engine.parameters import Parameter
 from gachi.engine.sensitivity import first_order
 from gachi.engine.spec import Triangular
 from gachi.engine.sroi import FRACTIONS, UNCERTAIN, Outcome, ValueMap
 from gachi.engine.uncertainty import Assumption, Band
-from gachi.errors import InvalidInput
-
-MAX_DRAWS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -72,8 +70,7 @@ def present_values(vm: ValueMap, values: dict[tuple[int, str], np.ndarray], n: i
 
 def simulate_sroi(vm: ValueMap, *, draws: int = 10_000, seed: int = 1) -> SroiUncertainty:
     """Ranges of the present value, net present value and ratio, with variance shares."""
-    if not 100 <= draws <= MAX_DRAWS:
-        raise InvalidInput("uncertainty.draws-range", draws=draws, low=100, high=MAX_DRAWS)
+    check_draws(draws, seed)
     params = _parameters(vm)
     x = {(i, name): p.draw(draws, seed) for i, name, p in params}
     pv = present_values(vm, x, draws)
@@ -93,7 +90,7 @@ def simulate_sroi(vm: ValueMap, *, draws: int = 10_000, seed: int = 1) -> SroiUn
                 lo,
                 hi,
                 (f"#{i + 1} {vm.outcomes[i].outcome}",),
-                first_order(d, pv),
+                0.0 if swing[0] == swing[1] else first_order(d, pv),
                 float(swing[0]),
                 float(swing[1]),
             )
