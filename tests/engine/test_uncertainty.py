@@ -17,7 +17,6 @@ from conftest import DEMO  # type: ignore[import-not-found]
 from gachi.engine.catalog import load_catalog
 from gachi.engine.data import open_dataset
 from gachi.engine.montecarlo import build, simulate
-from gachi.engine.parameters import collect
 from gachi.engine.plan import compile_plan
 from gachi.engine.run import data_rules, measure
 from gachi.errors import CatalogInvalid, InvalidInput

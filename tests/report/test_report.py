@@ -222,3 +222,71 @@ def test_the_whole_library_reports_in_every_format(tmp_path: Path) -> None:
     reader = PdfReader(tmp_path / "r.pdf")
     assert len(reader.pages) >= 5
     assert "지표 정의와 출처" in "".join(p.extract_text() for p in reader.pages)
+
+
+def test_estimate_outside_its_range_and_many_indicators_still_draw(tmp_path: Path) -> None:
+    # A proxy whose estimate is its range's low end puts the total's estimate below its P5.
+    root = DEMO.parents[1]
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "catalog.yaml").write_text("report_year: 2024\nprice_index: none\n")
+    data = ["organisation,programme,period," + ",".join(f"n{i}" for i in range(45))]
+    for i in range(45):
+        (folder / f"ind_{i:02d}.yaml").write_text(
+            f"""id: ind_{i:02d}
+version: 1
+name: {{ko: 지표 {i}}}
+description: {{ko: 시험}}
+frameworks: {{sk: social_contribution}}
+inputs: [{{name: n{i}, unit: case, description: {{ko: 건수}}}}]
+proxies:
+  - name: p
+    value: 100
+    unit: KRW/case
+    currency: KRW
+    base_year: 2024
+    source: {{title: 시험, publisher: gachi, year: 2024}}
+    licence: CC0-1.0
+    uncertainty: {{distribution: triangular, low: 100, mode: 100, high: 300}}
+formula: n{i} * p
+""",
+            encoding="utf-8",
+        )
+    data.append("기관,사업,2024," + ",".join("10" for _ in range(45)))
+    (tmp_path / "d.csv").write_text("\n".join(data) + "\n", encoding="utf-8")
+    plan = compile_plan(load_catalog(folder))
+    with open_dataset(tmp_path / "d.csv", data_rules(plan)) as ds:
+        result = measure(plan, ds, draws=500, seed=1)
+    assert result.uncertainty is not None
+    assert result.uncertainty.total.p5 > result.total()
+    report = build_report(result, lang="ko")
+    page = render_html(report)
+    assert 'id="chart-ranges"' in page and 'id="chart-ranges-2"' in page  # 45 = 40 + 5
+    assert len(PdfReader(io.BytesIO(build_pdf(report))).pages) >= 3
+    del root
+
+
+def test_the_period_column_of_the_catalogue_makes_the_trend(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    folder.mkdir()
+    for f in (DEMO / "indicators").iterdir():
+        (folder / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "catalog.yaml").write_text("report_year: 2024\nperiod_column: year\n")
+    data = (
+        (DEMO / "records.csv")
+        .read_text(encoding="utf-8")
+        .replace("organisation,programme,period,", "organisation,programme,year,", 1)
+    )
+    (tmp_path / "d.csv").write_text(data, encoding="utf-8")
+    plan = compile_plan(load_catalog(folder), group_by=("organisation", "programme", "year"))
+    with open_dataset(tmp_path / "d.csv", data_rules(plan)) as ds:
+        result = measure(plan, ds, draws=200)
+    report = build_report(result, lang="en")
+    assert [p.label for p in report.periods] == ["2022", "2023", "2024"]
+    assert 'id="chart-trend"' in render_html(report)
+
+
+def test_title_cannot_inject_a_formula(result: Result) -> None:
+    book = build_workbook(build_report(result, lang="ko", title='=HYPERLINK("http://x")'))
+    texts = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert not any(isinstance(v, str) and v.startswith("=") for v in texts)

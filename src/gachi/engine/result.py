@@ -128,6 +128,7 @@ class Result:
     plan_fingerprint: str
     backend: str
     uncertainty: Uncertainty | None = None
+    period_column: str = "period"  # the grouping column that holds the period, if grouped by it
 
     @cached_property
     def rows(self) -> tuple[ResultRow, ...]:

@@ -108,4 +108,5 @@ def assemble(plan: Plan, rows: Sequence[Sequence[Any]], info: Any, *, backend: s
         info,
         plan.fingerprint(),
         backend,
+        period_column=catalog.settings.period_column,
     )

@@ -232,19 +232,28 @@ HEADINGS: dict[str, str] = {
     "duration": "Duration | 지속기간 | 기간",
     "outcome_start": "Outcome start | 시작연도 | outcomes start | start | 시작 연도 | 시작년도"
     " | 성과 시작",
-    "quantity_low": "Quantity low | 수량 하한 | quantity min",
-    "quantity_high": "Quantity high | 수량 상한 | quantity max",
-    "proxy_low": "Value low | 단가 하한 | proxy low | proxy min",
-    "proxy_high": "Value high | 단가 상한 | proxy high | proxy max",
-    "deadweight_low": "Deadweight low | 사중손실 하한",
-    "deadweight_high": "Deadweight high | 사중손실 상한",
-    "displacement_low": "Displacement low | 대체효과 하한",
-    "displacement_high": "Displacement high | 대체효과 상한",
-    "attribution_low": "Attribution low | 기여도 하한",
-    "attribution_high": "Attribution high | 기여도 상한",
-    "drop_off_low": "Drop off low | 감소율 하한",
-    "drop_off_high": "Drop off high | 감소율 상한",
 }
+
+
+def _range_headings(base: str, end: str) -> str:
+    """Every heading of `base` with low/high words: 'Value low', '단가 하한', 'proxy min'…"""
+    english, korean = ("low", "min", "minimum"), ("하한", "최소")
+    if end == "high":
+        english, korean = ("high", "max", "maximum"), ("상한", "최대")
+    names = [h.strip() for h in HEADINGS[base].split("|")]
+    # Korean headings take the Korean words; the first one of each kind is shown in messages.
+    hangul = [n for n in names if any("가" <= c <= "힣" for c in n)]
+    latin = [n for n in names if n not in hangul]
+    out = [f"{n} {w}" for w in english for n in latin] + [
+        f"{n} {w}" for w in korean for n in hangul
+    ]
+    return " | ".join([out[0], f"{hangul[0]} {korean[0]}", *out[1:]]) if hangul else " | ".join(out)
+
+
+for _base in ("quantity", "proxy", "deadweight", "displacement", "attribution", "drop_off"):
+    for _end in ("low", "high"):
+        HEADINGS[f"{_base}_{_end}"] = _range_headings(_base, _end)
+
 # "Financial proxy" names the proxy's amount, unless a Value column holds the amount: then it
 # describes the proxy (the Guide's value map has both columns).
 _EITHER_PROXY = (

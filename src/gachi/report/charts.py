@@ -14,13 +14,14 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from gachi.report.fonts import font_family
-from gachi.report.model import Line, Report
+from gachi.report.model import IndicatorPart, Line, Report
 
 POSITIVE = "#2f6db5"
 NEGATIVE = "#c0392b"
 TOTAL = "#1f2d3d"
 BAND = "#9cc3e6"
 GRID = "#e3e7ec"
+RANGES_PER_CHART = 40  # more would not be legible on one page
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,9 @@ def charts(report: Report) -> list[Chart]:
         if len(report.periods) > 1:
             out.append(_trend(report))
         if report.total.band is not None:
-            out.append(_ranges(report))
+            parts = [p for p in report.indicators if p.band is not None and p.value != 0]
+            for start in range(0, len(parts), RANGES_PER_CHART):
+                out.append(_ranges(report, parts[start : start + RANGES_PER_CHART], start))
         if report.assumptions:
             out.append(_tornado(report))
     return out
@@ -94,15 +97,11 @@ def _waterfall(report: Report) -> Chart:
     n = len(lines)
     ax.bar(n, report.total.value, color=TOTAL, width=0.6)
     if report.total.band is not None:
+        # The 90 % range as a line with caps: the estimate need not lie inside it (a skewed
+        # range can leave it at an edge or outside), so no error bar around the estimate.
         b = report.total.band
-        ax.errorbar(
-            n,
-            b.point,
-            yerr=[[b.point - b.p5], [b.p95 - b.point]],
-            color="#e67e22",
-            capsize=6,
-            linewidth=1.5,
-        )
+        ax.vlines(n, b.p5, b.p95, color="#e67e22", linewidth=1.5)
+        ax.hlines([b.p5, b.p95], n - 0.08, n + 0.08, color="#e67e22", linewidth=1.5)
     ax.annotate(
         report.money(report.total.value),
         (n, max(report.total.value, 0)),
@@ -114,6 +113,17 @@ def _waterfall(report: Report) -> Chart:
         textcoords="offset points",
     )
     ax.axhline(0, color="#5d6d7e", linewidth=0.8)
+    # Room for the value labels above and below the bars (bars hold autoscaling at zero).
+    ends = [0.0, report.total.value]
+    running = 0.0
+    for c in lines:
+        running += c.value
+        ends.append(running)
+    if report.total.band is not None:
+        ends += [report.total.band.p5, report.total.band.p95]
+    low, high = min(ends), max(ends)
+    pad = 0.12 * ((high - low) or abs(high) or 1.0)
+    ax.set_ylim(low - pad if low < 0 else 0.0, high + pad)
     ax.set_xticks(range(n + 1), labels, fontsize=8)
     _style(ax, report)
     return Chart("waterfall", report.label("report.chart-waterfall"), fig)
@@ -142,14 +152,17 @@ def _trend(report: Report) -> Chart:
             textcoords="offset points",
         )
     ax.set_xticks(xs, [p.label for p in report.periods])
+    ax.margins(x=0.08, y=0.15)
     _style(ax, report)
-    return Chart("trend", report.label("report.chart-trend"), fig)
+    title = (
+        "report.chart-trend" if all(b is not None for b in bands) else "report.chart-trend-plain"
+    )
+    return Chart("trend", report.label(title), fig)
 
 
-def _ranges(report: Report) -> Chart:
+def _ranges(report: Report, parts: Sequence[IndicatorPart], start: int) -> Chart:
     """Each indicator's P5–P95 as a share of its estimate: values of very different size fit
     on one axis, and the width is what the reader compares."""
-    parts = [p for p in report.indicators if p.band is not None and p.value != 0]
     fig = _figure(8, 0.42 * len(parts) + 1.0)
     ax = fig.add_subplot()
     for i, p in enumerate(reversed(parts)):
@@ -172,7 +185,8 @@ def _ranges(report: Report) -> Chart:
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="x", color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
-    return Chart("ranges", report.label("report.chart-ranges"), fig)
+    key = "ranges" if start == 0 else f"ranges-{start // RANGES_PER_CHART + 1}"
+    return Chart(key, report.label("report.chart-ranges"), fig)
 
 
 def _tornado(report: Report) -> Chart:

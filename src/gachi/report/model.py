@@ -78,6 +78,8 @@ def build_report(result: Result, *, lang: Lang, title: str | None = None) -> Rep
     if not values:
         raise InvalidInput("report.no-results")
     u = result.uncertainty
+    if u is not None and not u.assumptions:
+        u = None  # nothing was uncertain: ranges would only repeat the estimates
     records: dict[str, int] = {}
     for r in result.rows:
         records[r.indicator] = records.get(r.indicator, 0) + r.records
@@ -88,8 +90,8 @@ def build_report(result: Result, *, lang: Lang, title: str | None = None) -> Rep
         if c in by_category
     )
     periods: tuple[Line, ...] = ()
-    if "period" in result.group_by:
-        at = result.group_by.index("period")
+    if result.period_column in result.group_by:
+        at = result.group_by.index(result.period_column)
         sums: dict[str, float] = {}
         for r in result.rows:
             if r.value is not None and result.lineage[r.indicator].in_totals:

@@ -46,7 +46,9 @@ def _fonts() -> None:
 
 
 def _styles() -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("base", fontName=REGULAR, fontSize=9, leading=13, wordWrap="CJK")
+    # Korean breaks between words like English; only table cells, narrow and holding long URLs,
+    # may break anywhere (ReportLab's CJK wrapping also drops spaces across page breaks).
+    base = ParagraphStyle("base", fontName=REGULAR, fontSize=9, leading=13)
     return {
         "base": base,
         "title": ParagraphStyle("title", base, fontName=BOLD, fontSize=18, leading=24),
@@ -55,8 +57,8 @@ def _styles() -> dict[str, ParagraphStyle]:
             "h2", base, fontName=BOLD, fontSize=13, leading=18, spaceBefore=12, spaceAfter=6
         ),
         "h3": ParagraphStyle("h3", base, fontName=BOLD, fontSize=10.5, leading=15, spaceBefore=8),
-        "cell": ParagraphStyle("cell", base, fontSize=8, leading=10.5),
-        "num": ParagraphStyle("num", base, fontSize=8, leading=10.5, alignment=2),
+        "cell": ParagraphStyle("cell", base, fontSize=8, leading=10.5, wordWrap="CJK"),
+        "num": ParagraphStyle("num", base, fontSize=8, leading=10.5, alignment=2, wordWrap="CJK"),
         "note": ParagraphStyle("note", base, fontSize=8, textColor=colors.HexColor("#5d6d7e")),
     }
 

@@ -80,8 +80,8 @@ def build_workbook(report: Report) -> Workbook:
         {1: MONEY, 2: MONEY, 3: MONEY, 4: MONEY},
     )
     ws.append([])
-    ws.append([report.title])
-    ws.append([report.subtitle])
+    ws.append([safe(report.title)])
+    ws.append([safe(report.subtitle)])
     if report.draws:
         ws.append([L("report.draws-note", draws=f"{report.draws:,}", seed=report.seed)])
 
@@ -94,7 +94,7 @@ def build_workbook(report: Report) -> Workbook:
             [
                 *r.group,
                 r.indicator,
-                lin.name_ko,
+                lin.name_en if report.lang == "en" and lin.name_en else lin.name_ko,
                 lin.version,
                 r.value,
                 *_band(band),
@@ -276,7 +276,9 @@ def build_workbook(report: Report) -> Workbook:
         ws.append([L("report.interaction", share=f"{u.interaction * 100:.0f}%")])
         be = u.break_even
         if be is not None:
-            ws.append(["break-even", be.label, be.point, be.value, be.change])
+            ws.append([L("report.break-even-short"), L("report.assumption"), L("report.point"),
+                       L("report.break-even-value"), L("report.change")])  # fmt: skip
+            ws.append(["", be.label, be.point, be.value, be.change])
     return book
 
 
