@@ -48,6 +48,7 @@ def report_cmd(
 ) -> None:
     """Measure, then write a self-contained HTML report with charts, an XLSX workbook (results,
     inputs, proxies, formulas, value map) and/or a PDF, in the chosen language."""
+    output = list(dict.fromkeys(output))  # the same file named twice is written once
     # Every format is checked before the (possibly long) measurement starts.
     for path in output:
         if path.suffix.lower() not in (".html", ".htm", ".xlsx", ".pdf"):
