@@ -334,7 +334,7 @@ def _check_memory(model: Model, draws: int, rows: bool) -> None:
         )
     )
     if rows:
-        need += 8 * 3 * min(groups, max(1, _CHUNK // draws)) * draws * len(model.terms)
+        need += 8 * 3 * min(groups, max(1, _CHUNK // draws)) * draws
     if need > MEMORY_BUDGET:
         raise InvalidInput(
             "uncertainty.too-large",
@@ -460,9 +460,10 @@ def _rows(
     point_opaque = model.opaque(point_x) if model.opaque_terms else {}
     for start in range(0, n_groups, step):
         block_slice = slice(start, start + step)
-        drawn = model.value(x, per_group=block_slice, opaque=opaque)
-        point = model.value(point_x, per_group=block_slice, opaque=point_opaque)
-        for ident, block in drawn.items():
+        for ident in model.terms:
+            # One indicator at a time: a block holds groups × draws for one of them only.
+            block = model.value(x, per_group=block_slice, only=ident, opaque=opaque)[ident]
+            point = model.value(point_x, per_group=block_slice, only=ident, opaque=point_opaque)
             q = np.quantile(block, (0.05, 0.5, 0.95), axis=1)
             means = block.mean(axis=1)
             for g in range(block.shape[0]):
