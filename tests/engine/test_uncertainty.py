@@ -551,3 +551,25 @@ def test_rows_without_a_value_get_no_range() -> None:
     assert result.uncertainty is not None and result.uncertainty.rows is not None
     keys = set(result.uncertainty.rows)
     assert keys == {(r.group, r.indicator) for r in result.rows if r.value is not None}
+
+
+def test_ranges_per_group_equal_percentiles_of_each_groups_draws() -> None:
+    # The one-term shortcut (sum × the coefficient's percentiles, swapped for negative sums)
+    # against plain percentiles of every group's draws; the demo has a negative indicator.
+    from gachi.engine.montecarlo import _rows
+
+    plan = compile_plan(load_catalog(DEMO / "indicators"))
+    with open_dataset(DEMO / "records.csv", data_rules(plan)) as ds:
+        m = build(plan, ds)
+        x, px = m.params.draw(500, 3), m.params.points()
+        op = m.opaque(x) if m.opaque_terms else {}
+        got = _rows(m, x, px, op)
+        for ident in m.terms:
+            v = m.value(x, per_group=slice(0, len(m.groups)), only=ident, opaque=op)[ident]
+            q = np.quantile(v, (0.05, 0.5, 0.95), axis=1)
+            for g, key in enumerate(m.groups):
+                band = got[(key, ident)]
+                want = (q[0, g], q[1, g], q[2, g], v[g].mean())
+                assert (band.p5, band.p50, band.p95, band.mean) == pytest.approx(
+                    want, rel=1e-12, abs=1e-6
+                )

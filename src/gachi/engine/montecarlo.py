@@ -449,6 +449,25 @@ def _break_even(model: Model, assumptions: Sequence[Assumption], x: np.ndarray) 
     return BreakEven(top.label, top.point, value, change)
 
 
+def _scaled_bands(
+    model: Model, ident: str, x: np.ndarray, point_x: np.ndarray
+) -> dict[tuple[tuple[str | None, ...], str], Band]:
+    """Bands of a one-term indicator: each group's value is its sum times the same drawn
+    coefficient, so its percentiles are the sum times the coefficient's (swapped where the sum
+    is negative) — exact, with one sort instead of one per group."""
+    (term,) = model.terms[ident]
+    c = model.coefficients([term], model.atoms(x), x.shape[1])[0]
+    c_point = float(model.coefficients([term], model.atoms(point_x), 1)[0, 0])
+    q5, q50, q95 = (float(v) for v in np.quantile(c, (0.05, 0.5, 0.95)))
+    mean = float(c.mean())
+    out = {}
+    for g, s in zip(model.groups, model.sums[ident][:, 0], strict=True):
+        s = float(s)
+        low, high = (s * q5, s * q95) if s >= 0 else (s * q95, s * q5)
+        out[(g, ident)] = Band(s * c_point, s * mean, low, s * q50, high)
+    return out
+
+
 def _rows(
     model: Model, x: np.ndarray, point_x: np.ndarray, opaque: Mapping[str, np.ndarray]
 ) -> dict[tuple[tuple[str | None, ...], str], Band]:
@@ -458,9 +477,15 @@ def _rows(
     n_groups = len(model.groups)
     step = max(1, _CHUNK // max(1, x.shape[1]))
     point_opaque = model.opaque(point_x) if model.opaque_terms else {}
+    general = []
+    for ident, terms in model.terms.items():
+        if len(terms) == 1 and not terms[0].opaque:
+            out.update(_scaled_bands(model, ident, x, point_x))
+        else:
+            general.append(ident)
     for start in range(0, n_groups, step):
         block_slice = slice(start, start + step)
-        for ident in model.terms:
+        for ident in general:
             # One indicator at a time: a block holds groups × draws for one of them only.
             block = model.value(x, per_group=block_slice, only=ident, opaque=opaque)[ident]
             point = model.value(point_x, per_group=block_slice, only=ident, opaque=point_opaque)
