@@ -39,11 +39,23 @@ Atom = tuple[str, float]  # ("p:<parameter key>" or "f:<indicator id>", power)
 
 
 @dataclass(frozen=True)
+class Excess:
+    """An SK baseline with a drawn reference: per record max(value − scale × reference, 0)."""
+
+    key: str  # the atom of the drawn reference
+    scale: float  # reference as drawn → engine units
+    value: exp.Expression  # the input per record, before the baseline
+
+
+@dataclass(frozen=True)
 class Term:
     coef: float
     atoms: tuple[Atom, ...]
     record: exp.Expression | None  # None: 1 per record
     opaque: bool = False  # the per-record part reads draws
+    # The term also multiplies by an SK-baseline excess over a drawn reference: valued from
+    # each record's input and the rest of its record part, sorted once, for any reference.
+    excess: Excess | None = None
 
     def times(self, other: Term, *, divide: bool = False) -> Term:
         sign = -1.0 if divide else 1.0
@@ -64,7 +76,7 @@ class Term:
                 record = exp.Paren(
                     this=exp.Mul(this=_p(record.copy()), expression=_p(other.record))
                 )
-        return Term(coef, atoms, record, self.opaque or other.opaque)
+        return Term(coef, atoms, record, self.opaque or other.opaque, self.excess or other.excess)
 
 
 def factor_column(indicator: str) -> str:
@@ -169,6 +181,15 @@ class Expander:
                 )
                 own = self.factor(dep)
                 return [_scaled(t.times(own), rate) for t in self.expand(dep, dep.formula)]
+            case Name(id=ident) if ident in entry.input_units:
+                # The input of an SK baseline whose reference is drawn (the only way an input
+                # is uncertain).
+                rule = entry.spec.baseline
+                assert rule is not None
+                value = name_value(self.catalog, entry, ident, self.dialect, baseline=False)
+                reference = entry.proxies[rule.reference]
+                key = f"p:{proxy_key(entry, rule.reference)}"
+                return [Term(1.0, (), None, excess=Excess(key, proxy_scale(reference), value))]
             case Neg(operand=o):
                 return [replace(t, coef=-t.coef) for t in self.expand(entry, o)]
             case Arith(op="+" | "-", left=a, right=b):
@@ -178,20 +199,42 @@ class Expander:
                 return [*self.expand(entry, a), *right]
             case Arith(op="*", left=a, right=b):
                 right = self.expand(entry, b)
-                return [x.times(y) for x in self.expand(entry, a) for y in right]
+                left = self.expand(entry, a)
+                # Two excesses in one product (or an excess squared) are not a sorted sum.
+                if not any(
+                    x.excess is not None and y.excess is not None for x in left for y in right
+                ):
+                    return [x.times(y) for x in left for y in right]
             case Arith(op="/", left=a, right=b):
                 divisor = self.expand(entry, b)
-                if len(divisor) == 1 and not divisor[0].opaque and divisor[0].coef != 0.0:
+                if (
+                    len(divisor) == 1
+                    and not divisor[0].opaque
+                    and divisor[0].excess is None
+                    and divisor[0].coef != 0.0
+                ):
                     return [x.times(divisor[0], divide=True) for x in self.expand(entry, a)]
             case Arith(op="^", left=a, right=b):
                 power = _integer(b)
                 base = self.expand(entry, a)
-                if power is not None and len(base) == 1 and not base[0].opaque and power > 0:
+                if (
+                    power is not None
+                    and len(base) == 1
+                    and not base[0].opaque
+                    and base[0].excess is None
+                    and power > 0
+                ):
                     t = base[0]
                     record = None if t.record is None else _power(t.record, number(power))
                     atoms = tuple((k, v * power) for k, v in t.atoms)
                     return [Term(t.coef**power, atoms, record)]
         return [Term(1.0, (), self._sql(entry, node, drawn=True), opaque=True)]
+
+
+def _clash(x: Term, y: Term) -> bool:
+    return (x.excess is not None and (y.excess is not None or y.opaque)) or (
+        y.excess is not None and x.opaque
+    )
 
 
 def _scaled(term: Term, k: float) -> Term:

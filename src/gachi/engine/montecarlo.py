@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from sqlglot import exp
 
 from gachi.engine.data import Dataset
+from gachi.engine.excess import ExcessSums
 from gachi.engine.expand import DRAW, DRAWS_TABLE, Expander, Term, factor_column, param_column
 from gachi.engine.expr.to_sql import column, number
 from gachi.engine.parameters import (
@@ -75,6 +76,7 @@ class Model:
     sums: Mapping[str, np.ndarray]  # indicator → groups × its non-opaque terms
     levels: Levels
     opaque: Callable[[np.ndarray], Mapping[str, np.ndarray]]  # draws → indicator → groups × n
+    excess: Mapping[str, tuple[ExcessSums, ...]] = field(default_factory=dict)
 
     def atoms(self, x: np.ndarray) -> dict[str, np.ndarray]:
         return atom_values(self.plan, self.params, self.factors, x)
@@ -112,7 +114,7 @@ class Model:
             opaque = self.opaque(x) if has_opaque else {}
         out: dict[str, np.ndarray] = {}
         for ident, terms in wanted.items():
-            linear = [t for t in terms if not t.opaque]
+            linear = [t for t in terms if _linear(t)]
             c = self.coefficients(linear, atoms, n)
             s = self.sums[ident]
             v = (s[per_group] if per_group else self.levels.aggregate(s)) @ c
@@ -120,6 +122,12 @@ class Model:
                 o = opaque[ident][j]
                 o = o[per_group] if per_group else self.levels.aggregate(o)
                 v = v + o * self.coefficients([t], atoms, n)[0]
+            for j, t in enumerate(t for t in terms if t.excess is not None):
+                assert t.excess is not None
+                sums = self.excess[ident][j]
+                threshold = t.excess.scale * atoms[t.excess.key]
+                e = sums.at_groups(threshold, per_group) if per_group else sums.at_levels(threshold)
+                v = v + e * self.coefficients([t], atoms, n)[0]
             out[ident] = v
         return out
 
@@ -146,7 +154,7 @@ def build(plan: Plan, dataset: Dataset) -> Model:
     keys = [column(g) for g in plan.group_by]
     query = exp.select(*keys).from_(exp.table_(exp.to_identifier(dataset.table, quoted=True)))
     for ident, ts in terms.items():
-        for j, t in enumerate(x for x in ts if not x.opaque):
+        for j, t in enumerate(x for x in ts if _linear(x)):
             query = query.select(
                 exp.alias_(exp.Sum(this=_guard(guards[ident], t)), f"s{j}__{ident}", quoted=True),
                 copy=False,
@@ -160,12 +168,101 @@ def build(plan: Plan, dataset: Dataset) -> Model:
     sums: dict[str, np.ndarray] = {}
     at = 0
     for ident, ts in terms.items():
-        width = sum(1 for t in ts if not t.opaque)
+        width = sum(1 for t in ts if _linear(t))
         sums[ident] = matrix[:, at : at + width]
         at += width
     levels = _levels(plan, groups)
+    excess = _excess_sums(plan, dataset, terms, guards, groups, levels)
     opaque = _opaque_runner(plan, dataset, params, terms, guards, factors, groups)
-    return Model(plan, params, terms, factors, groups, sums, levels, opaque)
+    return Model(plan, params, terms, factors, groups, sums, levels, opaque, excess)
+
+
+def _linear(t: Term) -> bool:
+    return not t.opaque and t.excess is None
+
+
+def _excess_sums(
+    plan: Plan,
+    dataset: Dataset,
+    terms: Mapping[str, tuple[Term, ...]],
+    guards: Mapping[str, exp.Expression],
+    groups: Sequence[tuple[str | None, ...]],
+    levels: Levels,
+) -> dict[str, tuple[ExcessSums, ...]]:
+    """For each excess term, its records' input, weight and group, fetched once and sorted."""
+    out: dict[str, tuple[ExcessSums, ...]] = {}
+    for ident, ts in terms.items():
+        found = []
+        for t in ts:
+            if t.excess is None:
+                continue
+            weight = t.record if t.record is not None else number(1.0)
+            got = _per_record(
+                plan, dataset, groups, [("w", t.excess.value), ("c", weight)], guards[ident]
+            )
+            found.append(
+                ExcessSums.of(
+                    np.asarray(got[GROUP_INDEX], dtype=np.intp),
+                    np.nan_to_num(np.asarray(got["w"], dtype=float)),
+                    np.nan_to_num(np.asarray(got["c"], dtype=float)),
+                    len(groups),
+                    levels.period_of,
+                    len(levels.periods),
+                )
+            )
+        if found:
+            out[ident] = tuple(found)
+    return out
+
+
+def _per_record(
+    plan: Plan,
+    dataset: Dataset,
+    groups: Sequence[tuple[str | None, ...]],
+    columns: Sequence[tuple[str, exp.Expression]],
+    value: exp.Expression,
+) -> dict[str, np.ndarray]:
+    """Columns per record, with the record's group index, for records where `value` is set."""
+    records = exp.table_(exp.to_identifier(dataset.table, quoted=True), alias="r")
+    selected = [exp.alias_(e.copy(), name, quoted=True) for name, e in columns]
+    if plan.group_by:
+        index = exp.column(GROUP_INDEX, table=GROUPS_TABLE, quoted=True)
+        query = (
+            exp.select(index, *selected)
+            .from_(records)
+            .join(exp.table_(exp.to_identifier(GROUPS_TABLE, quoted=True)), on=_on_groups(plan))
+        )
+    else:
+        query = exp.select(exp.alias_(exp.Literal.number(0), GROUP_INDEX, quoted=True), *selected)
+        query = query.from_(records)
+    query = query.where(exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())))
+    if plan.group_by:
+        dataset.con.register(GROUPS_TABLE, _group_table(plan, groups))
+    try:
+        return dataset.con.execute(query.sql(dialect="duckdb")).fetchnumpy()
+    finally:
+        if plan.group_by:
+            dataset.con.unregister(GROUPS_TABLE)
+
+
+def _on_groups(plan: Plan) -> exp.Condition:
+    return exp.and_(
+        *(
+            exp.EQ(
+                this=exp.column(g, table="r", quoted=True),
+                expression=exp.column(f"__k{i}", table=GROUPS_TABLE, quoted=True),
+            )
+            for i, g in enumerate(plan.group_by)
+        )
+    )
+
+
+def _group_table(plan: Plan, groups: Sequence[tuple[str | None, ...]]) -> pd.DataFrame:
+    # Key columns named apart from the records' own: formulas read `period`, not this one.
+    return pd.DataFrame(
+        {f"__k{i}": [k[i] for k in groups] for i in range(len(plan.group_by))}
+        | {GROUP_INDEX: np.arange(len(groups))}
+    )
 
 
 def _guard(pv: exp.Expression, t: Term) -> exp.Expression:
@@ -479,7 +576,7 @@ def _rows(
     point_opaque = model.opaque(point_x) if model.opaque_terms else {}
     general = []
     for ident, terms in model.terms.items():
-        if len(terms) == 1 and not terms[0].opaque:
+        if len(terms) == 1 and _linear(terms[0]):
             out.update(_scaled_bands(model, ident, x, point_x))
         else:
             general.append(ident)
