@@ -427,7 +427,7 @@ def _check_memory(model: Model, draws: int, rows: bool) -> None:
             2 * len(model.params)
             + terms
             + levels * (len(model.terms) + 4)
-            + 3 * model.opaque_terms * groups  # the opaque parts' groups × draws, and their copies
+            + 4 * model.opaque_terms * groups  # the opaque parts' groups × draws, and their copies
         )
     )
     if rows:
