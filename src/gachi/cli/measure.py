@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from gachi.cli.main import app
-from gachi.cli.output import err, money, out, progress, safe_cell
+from gachi.cli.output import assumptions_table, err, money, out, progress, safe_cell
 from gachi.engine.catalog import load_catalog
 from gachi.engine.data import open_dataset
 from gachi.engine.plan import DEFAULT_GROUP_BY, compile_plan
@@ -169,24 +169,8 @@ def print_ranges(result: Result) -> None:
         table.add_row(t(f"sk.{cat}"), *(money(v, cur) for v in _band(band)))
     table.add_row(f"[bold]{t('cli.total')}[/bold]", *(money(v, cur) for v in _band(u.total)))
     out.print(table)
-    shares = Table(
-        t("report.assumption"),
-        t("report.distribution"),
-        t("report.share"),
-        t("report.total-at-p5"),
-        t("report.total-at-p95"),
-        title=t("report.chart-tornado"),
-    )
-    for a in u.assumptions[:10]:
-        shares.add_row(
-            a.label,
-            a.distribution,
-            f"{a.share * 100:.0f}%",
-            money(a.total_at_p5, cur),
-            money(a.total_at_p95, cur),
-        )
     if u.assumptions:
-        out.print(shares)
+        out.print(assumptions_table(u.assumptions[:10], cur))
     be = u.break_even
     if be is not None:
         if be.value is None:

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gachi.cli.main import app
-from gachi.cli.output import money, out
+from gachi.cli.output import assumptions_table, money, out
 from gachi.engine.sroi import SroiResult, compute
 from gachi.engine.sroi_io import load_value_map
 from gachi.engine.sroi_uncertainty import SroiUncertainty, simulate_sroi
@@ -106,25 +106,7 @@ def _print_ranges(u: SroiUncertainty, ccy: str) -> None:
     if not u.assumptions:
         out.print(t("sroi.no-ranges"))
         return
-    shares = Table(
-        t("report.assumption"),
-        t("report.distribution"),
-        t("report.share"),
-        t("report.total-at-p5"),
-        t("report.total-at-p95"),
-        t("sroi.label.outcome"),
-        title=t("report.chart-tornado"),
-    )
-    for a in u.assumptions:
-        shares.add_row(
-            Text(a.label),
-            a.distribution,
-            f"{a.share * 100:.0f}%",
-            money(a.total_at_p5, ccy),
-            money(a.total_at_p95, ccy),
-            Text(", ".join(a.used_by)),
-        )
-    out.print(shares)
+    out.print(assumptions_table(u.assumptions, ccy))
 
 
 def _print_table(result: SroiResult) -> None:

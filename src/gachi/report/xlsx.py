@@ -13,22 +13,15 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from gachi.kernel.cells import safe_cell as safe
 from gachi.kernel.files import atomic_output
 from gachi.kernel.money import format_number
 from gachi.report.model import Report
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _HEAD = Font(bold=True)
 _FILL = PatternFill("solid", fgColor="E8EEF5")
 MONEY = "#,##0"
 PCT = "0%"
-
-
-def safe(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe; numbers stay."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _sheet(
