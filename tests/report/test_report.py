@@ -290,3 +290,16 @@ def test_title_cannot_inject_a_formula(result: Result) -> None:
     book = build_workbook(build_report(result, lang="ko", title='=HYPERLINK("http://x")'))
     texts = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
     assert not any(isinstance(v, str) and v.startswith("=") for v in texts)
+
+
+def test_method_text_says_whether_prices_were_adjusted(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    folder.mkdir()
+    for f in (DEMO / "indicators").iterdir():
+        (folder / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "catalog.yaml").write_text("report_year: 2024\nprice_index: none\n")
+    plan = compile_plan(load_catalog(folder))
+    with open_dataset(DEMO / "records.csv", data_rules(plan)) as ds:
+        nominal = measure(plan, ds)
+    page = render_html(build_report(nominal, lang="en"))
+    assert "does not adjust for prices" in page and "consumer price index" not in page

@@ -129,6 +129,7 @@ class Result:
     backend: str
     uncertainty: Uncertainty | None = None
     period_column: str = "period"  # the grouping column that holds the period, if grouped by it
+    price_index: str = "cpi"  # how money was carried to report-year prices: "cpi" or "none"
 
     @cached_property
     def rows(self) -> tuple[ResultRow, ...]:

@@ -109,4 +109,5 @@ def assemble(plan: Plan, rows: Sequence[Sequence[Any]], info: Any, *, backend: s
         plan.fingerprint(),
         backend,
         period_column=catalog.settings.period_column,
+        price_index=catalog.settings.price_index,
     )

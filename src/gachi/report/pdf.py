@@ -223,7 +223,10 @@ def build_pdf(report: Report) -> bytes:
         story.append(KeepTogether(block))
 
     story.append(_p(L("report.section-method"), s["h2"]))
-    story.append(_p(L("report.method-text", year=report.report_year), s["base"]))
+    method = (
+        "report.method-text" if report.result.price_index == "cpi" else "report.method-text-nominal"
+    )
+    story.append(_p(L(method, year=report.report_year), s["base"]))
     story.append(
         _p(
             f"{L('report.fingerprint')}: {report.result.plan_fingerprint[:16]} · "
