@@ -626,3 +626,23 @@ def test_sk_baseline_excess_per_period_and_group_matches_brute_force(tmp_path: P
     for g, key in enumerate(model.groups):
         rows = ((data["organisation"] == key[0]) & (data["period"] == key[2])).to_numpy()
         np.testing.assert_allclose(groups[g], per_record[rows].sum(axis=0), rtol=1e-12)
+
+
+def test_a_record_undefined_only_at_the_estimate_counts_at_other_draws(tmp_path: Path) -> None:
+    # x / (y − p) with y = p at the estimate: that record has no value at the estimate but has
+    # one at every other draw (found by the property test under CI's fixed seed).
+    spec = indicator(
+        "fx",
+        "x / (y - p) * 1 [KRW]",
+        {"x": "1", "y": "1"},
+        [proxy("p", 0.5, unit="1", distribution="uniform", low=-2.0, high=3.0)],
+    )
+    folder = write(tmp_path / "c", spec)
+    data = frame(x=[1.5, -2.0], y=[3.0, 0.5])
+    plan = compile_plan(load_catalog(folder))
+    with open_dataset(data, data_rules(plan)) as ds:
+        model = build(plan, ds)
+        x = np.array([[0.5, 1.0, -1.0]])
+        got = model.value(x)["fx"][0]
+    # at p = 0.5 only the first record: 1.5 / 2.5; at p = 1: 1.5/2 + (−2)/(−0.5); at p = −1: 1.5/4 − 2/1.5
+    np.testing.assert_allclose(got, [0.6, 0.75 + 4.0, 0.375 - 2 / 1.5], rtol=1e-12)

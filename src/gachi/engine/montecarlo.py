@@ -32,7 +32,7 @@ from gachi.engine.parameters import (
     adjustment_key,
     collect,
 )
-from gachi.engine.plan import Plan, record_value
+from gachi.engine.plan import Plan, columns_of, present, record_value
 from gachi.engine.sensitivity import break_even, first_order
 from gachi.engine.uncertainty import Assumption, Band, BreakEven, Uncertainty
 from gachi.errors import InvalidInput
@@ -145,7 +145,15 @@ def build(plan: Plan, dataset: Dataset) -> Model:
         pv = record_value(catalog, entry, "duckdb")
         guards[p.id] = pv
         if expander.uncertain_indicator(p.id):
-            terms[p.id] = expander.indicator(entry)
+            found = expander.indicator(entry)
+            if any(t.opaque for t in found):
+                # Whether a record has a value may then depend on the draws (x / (y − p)): the
+                # whole formula is valued per record and draw, and is its own guard.
+                drawn = record_value(catalog, entry, "duckdb", expander.draws)
+                own = expander.factor(entry)
+                found = (Term(own.coef * entry.to_report_currency, own.atoms, drawn, opaque=True),)
+                guards[p.id] = drawn
+            terms[p.id] = found
         else:
             terms[p.id] = (Term(p.factor, (), pv),)
     factors = tuple(
@@ -319,8 +327,9 @@ def _opaque_runner(
         index = exp.Literal.number(0)
         query = exp.select(exp.alias_(index, GROUP_INDEX, quoted=True), draw).from_(records)
     query = query.join(exp.table_(exp.to_identifier(DRAWS_TABLE, quoted=True)), join_type="cross")
+    # Only records with every input such an indicator reads (its value may depend on the draw).
     has_value = [
-        exp.Not(this=exp.Is(this=guards[i].copy(), expression=exp.Null()))
+        present(columns_of(plan.catalog, plan.catalog.entries[i]))
         for i in dict.fromkeys(ident for ident, _ in opaque)
     ]
     query = query.where(exp.or_(*has_value) if len(has_value) > 1 else has_value[0], copy=False)

@@ -83,7 +83,7 @@ class Plan:
                     exp.Case()
                     .when(
                         exp.and_(
-                            _present(p.columns), exp.Is(this=core.copy(), expression=exp.Null())
+                            present(p.columns), exp.Is(this=core.copy(), expression=exp.Null())
                         ),
                         exp.Literal.number(1),
                     )
@@ -121,10 +121,11 @@ def _records(p: IndicatorPlan, core: exp.Expression) -> exp.Expression:
         return exp.Count(this=core.copy())
     if len(p.columns) == 1:
         return exp.Count(this=column(p.columns[0]))
-    return exp.Count(this=exp.Case().when(_present(sorted(p.columns)), exp.Literal.number(1)))
+    return exp.Count(this=exp.Case().when(present(sorted(p.columns)), exp.Literal.number(1)))
 
 
-def _present(columns: Sequence[str]) -> exp.Expression:
+def present(columns: Sequence[str]) -> exp.Expression:
+    """Every one of `columns` has a value in the record."""
     if not columns:
         return exp.true()
     return exp.and_(  # type: ignore[return-value]
@@ -255,7 +256,7 @@ def _guarded(
     if not _skips_nulls(entry):
         return value
     columns = columns_of(catalog, entry)
-    return exp.Case().when(_present(columns), value)
+    return exp.Case().when(present(columns), value)
 
 
 def record_value(
