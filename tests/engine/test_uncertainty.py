@@ -644,5 +644,6 @@ def test_a_record_undefined_only_at_the_estimate_counts_at_other_draws(tmp_path:
         model = build(plan, ds)
         x = np.array([[0.5, 1.0, -1.0]])
         got = model.value(x)["fx"][0]
-    # at p = 0.5 only the first record: 1.5 / 2.5; at p = 1: 1.5/2 + (−2)/(−0.5); at p = −1: 1.5/4 − 2/1.5
+    # p = 0.5: the first record only, 1.5 / 2.5; p = 1: 1.5/2 + (−2)/(−0.5);
+    # p = −1: 1.5/4 − 2/1.5
     np.testing.assert_allclose(got, [0.6, 0.75 + 4.0, 0.375 - 2 / 1.5], rtol=1e-12)
