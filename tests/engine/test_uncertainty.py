@@ -258,25 +258,24 @@ def test_a_shared_proxy_is_one_assumption(tmp_path: Path) -> None:
 # --- exactness against brute force ---------------------------------------------------------
 
 
-def test_uncertain_baseline_reference_matches_brute_force(tmp_path: Path) -> None:
-    # Σ max(wage − reference, 0) × months with the reference drawn: an opaque part, valued per
-    # record and draw by SQL, must equal the same sum done in NumPy over the same draws.
-    spec = indicator(
+def wage_baseline() -> dict[str, Any]:
+    """wage × months, counting only the wage above a drawn average of 2.5–3.5 million won."""
+    average = proxy(
+        "avg", 3_000_000, unit="KRW/person", distribution="uniform", low=2.5e6, high=3.5e6
+    )
+    return indicator(
         "wages",
         "wage * months",
         {"wage": "KRW/person", "months": "person"},
-        [
-            proxy(
-                "avg",
-                3_000_000,
-                unit="KRW/person",
-                distribution="uniform",
-                low=2_500_000,
-                high=3_500_000,
-            )
-        ],
+        [average],
         baseline={"input": "wage", "reference": "avg"},
     )
+
+
+def test_uncertain_baseline_reference_matches_brute_force(tmp_path: Path) -> None:
+    # Σ max(wage − reference, 0) × months with the reference drawn (valued from the records
+    # sorted once by wage) must equal the same sum done in NumPy over the same draws.
+    spec = wage_baseline()
     folder = write(tmp_path / "c", spec)
     wages = np.array([2_400_000.0, 2_900_000.0, 3_200_000.0, 4_000_000.0])
     months = np.array([12.0, 6.0, 12.0, 3.0])
@@ -468,23 +467,8 @@ def test_a_run_too_large_for_memory_is_refused_up_front(monkeypatch: pytest.Monk
 
 
 def test_uncertain_baseline_with_money_inputs_carried_by_cpi(tmp_path: Path) -> None:
-    # The opaque part reads the period column (to deflate the wage) next to the group keys.
-    spec = indicator(
-        "wages",
-        "wage * months",
-        {"wage": "KRW/person", "months": "person"},
-        [
-            proxy(
-                "avg",
-                3_000_000,
-                unit="KRW/person",
-                distribution="uniform",
-                low=2_500_000,
-                high=3_500_000,
-            )
-        ],
-        baseline={"input": "wage", "reference": "avg"},
-    )
+    # The per-record wage is deflated by its period's CPI, read next to the group keys.
+    spec = wage_baseline()
     folder = write(tmp_path / "c", spec)
     (folder / "catalog.yaml").write_text("report_year: 2024\nprice_index: cpi\n")
     data = frame(wage=[3_200_000.0, 3_600_000.0], months=[12.0, 6.0])

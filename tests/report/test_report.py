@@ -56,17 +56,22 @@ def test_html_in_english(result: Result) -> None:
     assert "Voice-phishing" in page or "voice-phishing" in page.lower()
 
 
-def test_html_escapes_text_from_the_catalogue(tmp_path: Path, result: Result) -> None:
+def _demo_named(tmp_path: Path, name: str) -> Result:
+    """The demo measured with the AI-care indicator's Korean name replaced by `name` (YAML)."""
     folder = tmp_path / "c"
     folder.mkdir()
     for f in (DEMO / "indicators").iterdir():
         text = f.read_text(encoding="utf-8")
         if f.name == "ai_care_rescues.yaml":
-            text = text.replace("ko: AI 돌봄 응급 구조", 'ko: "<script>alert(1)</script> 돌봄"')
+            text = text.replace("ko: AI 돌봄 응급 구조", f"ko: {name}")
         (folder / f.name).write_text(text, encoding="utf-8")
     plan = compile_plan(load_catalog(folder))
     with open_dataset(DEMO / "records.csv", data_rules(plan)) as ds:
-        hostile = measure(plan, ds)
+        return measure(plan, ds)
+
+
+def test_html_escapes_text_from_the_catalogue(tmp_path: Path, result: Result) -> None:
+    hostile = _demo_named(tmp_path, '"<script>alert(1)</script> 돌봄"')
     page = render_html(build_report(hostile, lang="ko"))
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; 돌봄" in page
@@ -106,16 +111,7 @@ def test_xlsx_reads_back_with_the_same_numbers(result: Result) -> None:
 
 
 def test_xlsx_neutralises_formula_text(tmp_path: Path) -> None:
-    folder = tmp_path / "c"
-    folder.mkdir()
-    for f in (DEMO / "indicators").iterdir():
-        text = f.read_text(encoding="utf-8")
-        if f.name == "ai_care_rescues.yaml":
-            text = text.replace("ko: AI 돌봄 응급 구조", 'ko: "=HYPERLINK(\\"http://x\\")"')
-        (folder / f.name).write_text(text, encoding="utf-8")
-    plan = compile_plan(load_catalog(folder))
-    with open_dataset(DEMO / "records.csv", data_rules(plan)) as ds:
-        hostile = measure(plan, ds)
+    hostile = _demo_named(tmp_path, '"=HYPERLINK(\\"http://x\\")"')
     book = build_workbook(build_report(hostile, lang="ko"))
     cells = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
     texts = [c for c in cells if isinstance(c, str)]

@@ -34,29 +34,34 @@ class Format(StrEnum):
     xlsx = "xlsx"
 
 
+# Options shared with `gachi report`.
+CatalogOption = Annotated[
+    Path, typer.Option("--catalog", "-c", help="Folder of indicator YAML files.")
+]
+DataOption = Annotated[
+    Path,
+    typer.Option("--data", "-d", help="Record-level data: CSV (UTF-8 or CP949), XLSX or Parquet."),
+]
+DEFAULT_GROUPS = ",".join(DEFAULT_GROUP_BY)
+GroupByOption = Annotated[str, typer.Option("--group-by", help="Comma-separated grouping columns.")]
+SheetOption = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name.")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the Monte-Carlo draws.")]
+
+
 @app.command("measure")
 def measure_cmd(
-    catalog: Annotated[
-        Path, typer.Option("--catalog", "-c", help="Folder of indicator YAML files.")
-    ],
-    data: Annotated[
-        Path,
-        typer.Option(
-            "--data", "-d", help="Record-level data: CSV (UTF-8 or CP949), XLSX or Parquet."
-        ),
-    ],
+    catalog: CatalogOption,
+    data: DataOption,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file (required for xlsx).")
     ] = None,
-    group_by: Annotated[
-        str, typer.Option("--group-by", help="Comma-separated grouping columns.")
-    ] = ",".join(DEFAULT_GROUP_BY),
+    group_by: GroupByOption = DEFAULT_GROUPS,
     indicator: Annotated[
         list[str] | None,
         typer.Option("--indicator", "-i", help="Only this indicator (repeatable)."),
     ] = None,
-    sheet: Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name.")] = None,
+    sheet: SheetOption = None,
     backend: Annotated[
         str, typer.Option("--backend", help="duckdb (default) or a postgresql:// URL.")
     ] = "duckdb",
@@ -64,7 +69,7 @@ def measure_cmd(
         int | None,
         typer.Option("--draws", help="Monte-Carlo draws for ranges (e.g. 10000); none by default."),
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte-Carlo draws.")] = 1,
+    seed: SeedOption = 1,
 ) -> None:
     """Compute every indicator per group and print values, totals by category and lineage;
     with --draws, also their Monte-Carlo ranges, variance shares and break-even."""

@@ -8,9 +8,16 @@ from typing import Annotated
 import typer
 
 from gachi.cli.main import app
-from gachi.cli.measure import run_measurement
+from gachi.cli.measure import (
+    DEFAULT_GROUPS,
+    CatalogOption,
+    DataOption,
+    GroupByOption,
+    SeedOption,
+    SheetOption,
+    run_measurement,
+)
 from gachi.cli.output import err
-from gachi.engine.plan import DEFAULT_GROUP_BY
 from gachi.errors import InvalidInput
 from gachi.kernel.i18n import current_lang, t
 from gachi.report import build_report, write_report
@@ -18,20 +25,14 @@ from gachi.report import build_report, write_report
 
 @app.command("report")
 def report_cmd(
-    catalog: Annotated[
-        Path, typer.Option("--catalog", "-c", help="Folder of indicator YAML files.")
-    ],
-    data: Annotated[
-        Path,
-        typer.Option(
-            "--data", "-d", help="Record-level data: CSV (UTF-8 or CP949), XLSX or Parquet."
-        ),
-    ],
+    catalog: CatalogOption,
+    data: DataOption,
     output: Annotated[
         list[Path],
         typer.Option(
             "--output",
             "-o",
+            metavar="FILE",
             help="Report file; .html, .xlsx or .pdf by its extension (repeatable).",
         ),
     ],
@@ -39,12 +40,10 @@ def report_cmd(
         int | None,
         typer.Option("--draws", help="Monte-Carlo draws for ranges and sensitivity (0: none)."),
     ] = 10_000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte-Carlo draws.")] = 1,
+    seed: SeedOption = 1,
     title: Annotated[str | None, typer.Option("--title", help="Title of the report.")] = None,
-    group_by: Annotated[
-        str, typer.Option("--group-by", help="Comma-separated grouping columns.")
-    ] = ",".join(DEFAULT_GROUP_BY),
-    sheet: Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name.")] = None,
+    group_by: GroupByOption = DEFAULT_GROUPS,
+    sheet: SheetOption = None,
 ) -> None:
     """Measure, then write a self-contained HTML report with charts, an XLSX workbook (results,
     inputs, proxies, formulas, value map) and/or a PDF, in the chosen language."""

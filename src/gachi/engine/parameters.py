@@ -123,7 +123,8 @@ class Parameters:
         return np.stack([p.draw(n, seed) for p in self.items])
 
     def points(self, n: int = 1) -> np.ndarray:
-        return np.repeat(np.array([[p.point] for p in self.items]).reshape(-1, 1), n, axis=1)
+        """A (parameters × n) matrix of every assumption at its estimate."""
+        return np.repeat(np.array([p.point for p in self.items], dtype=float)[:, None], n, axis=1)
 
 
 def collect(catalog: Catalog, ids: Iterable[str]) -> Parameters:

@@ -7,7 +7,7 @@ shift), the same arithmetic as `sroi.compute`, written over arrays of draws.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -30,8 +30,6 @@ class SroiUncertainty:
     interaction: float
 
     def to_dict(self) -> dict[str, object]:
-        from dataclasses import asdict
-
         return asdict(self)
 
 

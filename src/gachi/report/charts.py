@@ -46,8 +46,7 @@ class Chart:
 
 
 def _figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), layout="constrained")
-    return fig
+    return Figure(figsize=(width, height), layout="constrained")
 
 
 def _style(ax: object, report: Report) -> None:
