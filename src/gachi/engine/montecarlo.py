@@ -418,7 +418,9 @@ def simulate(
 
 def check_draws(draws: int, seed: int) -> None:
     if not 100 <= draws <= MAX_DRAWS:
-        raise InvalidInput("uncertainty.draws-range", draws=draws, low=100, high=MAX_DRAWS)
+        raise InvalidInput(
+            "uncertainty.draws-range", draws=f"{draws:,}", low=100, high=f"{MAX_DRAWS:,}"
+        )
     if seed < 0:
         raise InvalidInput("uncertainty.seed-negative", seed=seed)
 
