@@ -10,7 +10,9 @@ from gachi.kernel.i18n import _catalogue, message_codes
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "gachi"
 CODE = re.compile(
-    r"^(spec|formula|data|file|yaml|catalog|money|unit|cli|sroi|postgres|plan|input|not-found)"
+    r"^(spec|formula|data|file|yaml|catalog|money|unit|cli|sroi|postgres|plan|input|not-found"
+    r"|region|industry|auth|org|web|audit|conflict|programme|indicator|points|upload|run"
+    r"|dashboard|db|demo|serve)"
     r"(\.[a-z0-9-]+)+$"
 )
 

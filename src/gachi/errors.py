@@ -145,3 +145,29 @@ class MissingRate(InvalidInput):
     """A currency conversion or price re-basing has no table entry for the year asked."""
 
     code = "money.missing-rate"
+
+
+class Unauthenticated(GachiError):
+    """No signed-in person (or their session has expired)."""
+
+    code = "auth.required"
+    status = 401
+
+
+class Forbidden(GachiError):
+    """Signed in and a member, but the role does not allow this."""
+
+    code = "auth.forbidden"
+    status = 403
+
+
+class Conflict(GachiError):
+    """Someone else changed the same thing first (optimistic locking), or a name is taken."""
+
+    code = "conflict"
+    status = 409
+
+
+class TooManyRequests(GachiError):
+    code = "auth.too-many-attempts"
+    status = 429

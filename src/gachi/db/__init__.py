@@ -1,0 +1,1 @@
+"""The platform's database: tables, engine and sessions, migrations (Alembic)."""

@@ -1,0 +1,64 @@
+"""Write and read the audit log. Every service that changes tenant data calls `record`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from gachi.db.models import AuditEntry
+from gachi.db.tenancy import TenantRepository
+
+
+def record(
+    db: Session,
+    *,
+    organisation_id: int | None,
+    user_id: int | None,
+    entity: str,
+    entity_id: object,
+    action: str,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        organisation_id=organisation_id,
+        user_id=user_id,
+        entity=entity,
+        entity_id=str(entity_id),
+        action=action,
+        before=_jsonable(before),
+        after=_jsonable(after),
+    )
+    db.add(entry)
+    db.flush()
+    return entry
+
+
+def entries(repo: TenantRepository, *, limit: int = 200, offset: int = 0) -> Sequence[AuditEntry]:
+    """The organisation's audit log, newest first."""
+    query = (
+        repo.select(AuditEntry)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return repo.db.scalars(query).all()
+
+
+def snapshot(row: object, fields: Sequence[str]) -> dict[str, Any]:
+    """The named attributes of `row` as a dict, for `before`/`after`."""
+    return {f: getattr(row, f) for f in fields}
+
+
+def _jsonable(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        out[k] = v if v is None or isinstance(v, (str, int, float, bool)) else str(v)
+    return out
+
+
+__all__ = ["entries", "record", "snapshot"]

@@ -1,0 +1,1 @@
+"""Organisations (tenants), memberships and roles."""

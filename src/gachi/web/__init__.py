@@ -1,0 +1,1 @@
+"""The web platform: app factory, request dependencies, rendering and error pages."""

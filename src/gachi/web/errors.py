@@ -1,0 +1,111 @@
+"""One renderer per channel for the one error hierarchy: JSON under /api, a page elsewhere.
+
+No channel ever shows a traceback: a bug of ours becomes a 500 with a short reference that is
+also written to the server log with the details.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gachi.errors import GachiError, InvalidInput, Issue, NotFound, Unauthenticated
+from gachi.kernel.i18n import current_lang
+from gachi.web.render import page
+
+log = logging.getLogger("gachi.web")
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def render(request: Request, err: GachiError) -> Response:
+    lang = current_lang()
+    if wants_json(request):
+        body: dict[str, Any] = {
+            "error": {
+                "code": err.first.code,
+                "message": err.first.message(lang),
+                "issues": [_issue(i, lang) for i in err.issues],
+            }
+        }
+        return JSONResponse(body, status_code=err.status)
+    if isinstance(err, Unauthenticated) and request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    return page(
+        request,
+        "error.html.j2",
+        {"status": err.status, "issues": [i.message(lang) for i in err.issues]},
+        status=err.status,
+    )
+
+
+def _issue(issue: Issue, lang: Any) -> dict[str, Any]:
+    out = issue.to_dict(lang)
+    if "field" in issue.params:
+        out["field"] = issue.params["field"]
+    if "row" in issue.params:
+        out["row"] = issue.params["row"]
+    return out
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(GachiError)
+    async def _gachi(request: Request, err: GachiError) -> Response:
+        return render(request, err)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, err: RequestValidationError) -> Response:
+        problems = err.errors()
+        # A malformed id in the path names nothing that exists: that is a 404, not a 422.
+        if any(p.get("loc", ("",))[0] == "path" for p in problems):
+            return render(request, NotFound("page", request.url.path))
+        issues = [
+            Issue(
+                "input.field-invalid",
+                {"field": ".".join(str(x) for x in p.get("loc", ())[1:]), "reason": p.get("msg")},
+            )
+            for p in problems
+        ]
+        return render(request, InvalidInput.of(issues))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, err: StarletteHTTPException) -> Response:
+        if err.status_code == 404:
+            return render(request, NotFound("page", request.url.path))
+        if err.status_code == 405:
+            return render(request, _MethodNotAllowed("web.method-not-allowed"))
+        return render(request, _Status(err.status_code))
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, err: Exception) -> Response:
+        ref = secrets.token_hex(4)
+        log.exception("internal error %s on %s %s", ref, request.method, request.url.path)
+        return render(request, _Internal("web.internal-error", ref=ref))
+
+
+class _Internal(GachiError):
+    code = "web.internal-error"
+    status = 500
+
+
+class _MethodNotAllowed(GachiError):
+    code = "web.method-not-allowed"
+    status = 405
+
+
+class _Status(GachiError):
+    code = "web.http-error"
+
+    def __init__(self, status: int) -> None:
+        super().__init__("web.http-error", status=status)
+        self.status = status  # type: ignore[misc]

@@ -1,0 +1,86 @@
+"""Server-rendered pages: one Jinja2 environment over the base templates and every domain's.
+
+Autoescape is on for every template: names, messages and values are always escaped. Templates
+read messages through `t(code, **params)` and money through `money(value)`, in the request's
+language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
+
+from gachi.errors import GachiError
+from gachi.kernel.i18n import current_lang, t
+from gachi.kernel.money import format_money, format_number
+from gachi.web import csrf
+
+
+@cache
+def environment() -> Environment:
+    root = Path(str(resources.files("gachi")))
+    domains = {
+        p.parent.name: FileSystemLoader(p)
+        for p in sorted((root / "domains").glob("*/templates"))
+        if p.is_dir()
+    }
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(root / "web" / "templates"), PrefixLoader(domains)]),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(t=_t, money=_money, number=_number)
+    return env
+
+
+def _t(code: str, **params: Any) -> str:
+    return t(code, current_lang(), **params)
+
+
+def _money(value: float | None, currency: str = "KRW") -> str:
+    if value is None:
+        return "—"
+    return format_money(value, currency, lang=current_lang())
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else format_number(value)
+
+
+def page(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status: int = 200,
+) -> HTMLResponse:
+    """Render `template` with the request's user, organisation, language and CSRF token."""
+    state = request.state
+    values = {
+        "request": request,
+        "lang": current_lang(),
+        "user": getattr(state, "user", None),
+        "member": getattr(state, "member", None),
+        "csrf_token": csrf.request_token(request),
+        "path": request.url.path,
+        **(context or {}),
+    }
+    html = environment().get_template(template).render(values)
+    return HTMLResponse(html, status_code=status)
+
+
+def field_errors(err: GachiError) -> dict[str, list[str]]:
+    """The error's messages by form field (`""` for those that belong to no field)."""
+    out: dict[str, list[str]] = {}
+    for issue in err.issues:
+        key = str(issue.params.get("field", ""))
+        out.setdefault(key, []).append(issue.message(current_lang()))
+    return out
