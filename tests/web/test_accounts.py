@@ -137,3 +137,20 @@ def test_pages_are_korean_by_default_and_english_on_request(client, monkeypatch)
     assert "로그인" in client.get("/login").text
     client.get("/lang/en?next=/login")
     assert "Log in" in client.get("/login").text
+
+
+def test_every_form_carries_the_token_of_its_cookie(client) -> None:
+    """The browser posts what the page rendered, not what a test helper reads from a cookie."""
+    import re
+
+    pages = ["/signup", "/login"]
+    for url in pages:
+        html = client.get(url).text
+        tokens = set(re.findall(r'name="csrf_token" value="([^"]*)"', html))
+        assert tokens == {client.cookies["gachi_csrf"]}, url
+    sign_up(client, "a@example.kr")
+    create_org(client)
+    for url in ["/orgs/1/settings", "/orgs/1/members", "/orgs/new"]:
+        html = client.get(url).text
+        tokens = set(re.findall(r'name="csrf_token" value="([^"]*)"', html))
+        assert tokens == {client.cookies["gachi_csrf"]}, url

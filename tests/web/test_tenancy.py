@@ -14,9 +14,9 @@ import re
 from typing import Any
 
 import pytest
-from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
+from gachi.config import Settings
 from gachi.db.models import (
     AuditEntry,
     CustomIndicator,
@@ -27,7 +27,9 @@ from gachi.db.models import (
     RunValue,
     Upload,
 )
-from gachi.web.app import domain_routers
+from gachi.db.session import make_engine
+from gachi.web.app import create_app
+from gachi.web.routes import route_table
 from web.helpers import person_with_org, post, token
 
 SECRET = "비밀사업-7731"  # appears in the victim's data only
@@ -39,18 +41,13 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def tenant_routes() -> list[tuple[str, str]]:
-
-    found = []
-    for router in domain_routers():
-        for route in router.routes:
-            if not isinstance(route, APIRoute):
-                continue
-            params = re.findall(r"{(\w+)}", route.path)
-            if not params or route.path in PUBLIC_PARAMS:
-                continue
-            for method in sorted(route.methods - {"HEAD"}):
-                found.append((method, route.path))
-    return sorted(set(found))
+    app = create_app(Settings(database_url="sqlite://"), engine=make_engine("sqlite://"))
+    found = {
+        (e.method, e.path)
+        for e in route_table(app.routes)
+        if re.findall(r"{(\w+)}", e.path) and e.path not in PUBLIC_PARAMS
+    }
+    return sorted(found)
 
 
 ROUTES = tenant_routes()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
 
@@ -12,6 +11,8 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import gachi.domains
 from gachi import __version__
@@ -42,7 +43,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     errors.install(app)
-    app.middleware("http")(_per_request)
+    app.add_middleware(PerRequest)
     static = Path(str(resources.files("gachi") / "web" / "static"))
     app.mount("/static", StaticFiles(directory=static), name="static")
     _font_routes(app)
@@ -74,30 +75,53 @@ def request_lang(request: Request) -> Lang:
     return default_lang()  # Korean unless the server sets GACHI_LANG
 
 
-async def _per_request(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    set_lang(request_lang(request))
-    response = await call_next(request)
-    new = getattr(request.state, "new_csrf", None)
-    if new and not request.cookies.get(csrf.COOKIE):
-        response.set_cookie(
-            csrf.COOKIE,
-            new,
-            httponly=True,
-            samesite="strict",
-            secure=request.app.state.settings.cookie_secure,
-        )
-    headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; font-src 'self'; frame-ancestors 'none'; form-action 'self'",
-    )
-    return response
+_SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        b"script-src 'self'; font-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    ),
+]
+
+
+class PerRequest:
+    """Pure ASGI middleware (no extra task per request): sets the request's language, adds the
+    security headers, and sets the CSRF cookie when a page made a new token."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        set_lang(request_lang(request))
+        had_csrf = bool(request.cookies.get(csrf.COOKIE))
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for key, value in _SECURITY_HEADERS:
+                    if key.decode() not in headers:
+                        headers.raw.append((key, value))
+                new = scope.get("state", {}).get("new_csrf")
+                if new and not had_csrf:
+                    cookie = Response()
+                    cookie.set_cookie(
+                        csrf.COOKIE,
+                        new,
+                        httponly=True,
+                        samesite="strict",
+                        secure=scope["app"].state.settings.cookie_secure,
+                    )
+                    headers.append("set-cookie", cookie.headers["set-cookie"])
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
 
 
 def _font_routes(app: FastAPI) -> None:

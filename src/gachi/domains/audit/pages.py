@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from gachi.domains.audit.service import entries
+from gachi.domains.audit.service import authors, entries
 from gachi.web.deps import Viewer
 from gachi.web.render import page
 
@@ -17,5 +17,12 @@ PAGE = 100
 @router.get("/orgs/{org_id}/audit")
 def audit_page(request: Request, member: Viewer, offset: int = 0) -> Response:
     rows = entries(member.repo, limit=PAGE + 1, offset=max(0, offset))
-    context = {"entries": rows[:PAGE], "more": len(rows) > PAGE, "offset": offset, "size": PAGE}
+    shown = rows[:PAGE]
+    context = {
+        "entries": shown,
+        "authors": authors(member.repo, shown),
+        "more": len(rows) > PAGE,
+        "offset": offset,
+        "size": PAGE,
+    }
     return page(request, "audit/log.html.j2", context)

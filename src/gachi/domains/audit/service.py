@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gachi.db.models import AuditEntry
+from gachi.db.models import AuditEntry, User
 from gachi.db.tenancy import TenantRepository
 
 
@@ -47,6 +48,15 @@ def entries(repo: TenantRepository, *, limit: int = 200, offset: int = 0) -> Seq
     return repo.db.scalars(query).all()
 
 
+def authors(repo: TenantRepository, rows: Sequence[AuditEntry]) -> dict[int, str]:
+    """The names of the people who made `rows` (people may have left the organisation since)."""
+    ids = {r.user_id for r in rows if r.user_id is not None}
+    if not ids:
+        return {}
+    found = repo.db.execute(select(User.id, User.name).where(User.id.in_(ids)))
+    return {row[0]: row[1] for row in found}
+
+
 def snapshot(row: object, fields: Sequence[str]) -> dict[str, Any]:
     """The named attributes of `row` as a dict, for `before`/`after`."""
     return {f: getattr(row, f) for f in fields}
@@ -61,4 +71,4 @@ def _jsonable(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
-__all__ = ["entries", "record", "snapshot"]
+__all__ = ["authors", "entries", "record", "snapshot"]

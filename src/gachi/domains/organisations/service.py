@@ -12,6 +12,7 @@ from gachi.db.models import Membership, Organisation, User
 from gachi.domains.audit.service import record, snapshot
 from gachi.errors import Conflict, Forbidden, InvalidInput, Issue, NotFound
 from gachi.kernel.brn import parse_brn
+from gachi.kernel.i18n import t
 from gachi.kernel.regions import check_industry, check_region
 
 ROLES = ("viewer", "editor", "owner")  # in increasing order of what they may do
@@ -109,7 +110,7 @@ def update(
 ) -> Organisation:
     """Change the profile, if nobody changed it since `version` was read (else `Conflict`)."""
     if org.version_id != version:
-        raise Conflict("conflict.stale", kind="organisation")
+        raise Conflict("conflict.stale", kind=t("org.noun"))
     values = check_profile(profile)
     _brn_free(db, values.get("brn"), org.id)
     before = snapshot(org, PROFILE)
