@@ -1,10 +1,14 @@
 # Two commands do all set-up on a fresh Debian machine with Python 3.11+:
-#   make demo   — create .venv, install, run the engine demo on embedded defaults
+#   make demo   — create .venv, install, run the engine demo on embedded defaults, then start
+#                 the platform on SQLite with the Korean demo loaded (URL and logins printed)
 #   make test   — same bootstrap, then lint, type-check, layering contracts and tests
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The platform of `make demo`: a SQLite file (created and migrated on first use) and a port.
+DEMO_DATABASE ?= $(CURDIR)/var/gachi.sqlite3
+DEMO_PORT ?= 8000
 
 .PHONY: demo test lint typecheck contracts unit bench schema clean
 
@@ -29,6 +33,7 @@ demo: $(STAMP)
 		--draws 10000 --seed 1 --output out/library-report.html
 	@echo "보고서 / report: file://$(CURDIR)/out/demo-report.html (and .xlsx, .pdf)"
 	@echo "카탈로그 32개 지표 보고서 / all 32 catalogue indicators: file://$(CURDIR)/out/library-report.html"
+	GACHI_DATABASE_URL=sqlite:///$(DEMO_DATABASE) $(BIN)/gachi demo --port $(DEMO_PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

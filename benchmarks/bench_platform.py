@@ -235,6 +235,7 @@ def sessions_of(port: int, people: int, orgs: int) -> list[tuple[str, int]]:
             )
             assert response.status_code == 303, response.text
             me = client.get("/api/v1/me").json()
+            assert "organisations" in me, me
             cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
             out.append((cookie, me["organisations"][0]["organisation_id"]))
     return out

@@ -154,3 +154,20 @@ def test_every_form_carries_the_token_of_its_cookie(client) -> None:
         html = client.get(url).text
         tokens = set(re.findall(r'name="csrf_token" value="([^"]*)"', html))
         assert tokens == {client.cookies["gachi_csrf"]}, url
+
+
+def test_logging_in_again_ends_the_previous_session(client, other_client) -> None:
+    sign_up(client, "a@example.kr")
+    old = client.cookies[SESSION_COOKIE]
+    assert log_in(client, "a@example.kr").status_code == 303
+    assert client.cookies[SESSION_COOKIE] != old
+    other_client.cookies.set(SESSION_COOKIE, old)
+    assert other_client.get("/api/v1/me").status_code == 401
+
+
+def test_a_stranger_cannot_lock_someone_out_from_elsewhere(client, other_client, engine) -> None:
+    sign_up(client, "a@example.kr")
+    with Session(engine) as db:  # five failures for this account from another address
+        db.add_all(LoginFailure(email="a@example.kr", address="203.0.113.9") for _ in range(5))
+        db.commit()
+    assert log_in(other_client, "a@example.kr").status_code == 303

@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from web.helpers import person_with_org
-from web.test_tenancy import _fill, _victim_objects
 
 from gachi.config import Settings
 from gachi.db.base import Base
 from gachi.db.session import make_engine
 from gachi.web.app import create_app
 from gachi.web.routes import route_table
+from web.helpers import person_with_org
+from web.test_tenancy import _fill, _victim_objects
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 APP = create_app(Settings(database_url="sqlite://"), engine=make_engine("sqlite://"))

@@ -161,3 +161,31 @@ def test_an_unexpected_error_is_a_short_page_with_a_reference_not_a_traceback(ap
     assert response.status_code == 500
     assert "Traceback" not in response.text and "secret internals" not in response.text
     assert "reference" in response.text
+
+
+def test_numbers_too_large_for_the_database_are_not_found_or_refused(client) -> None:
+    org = person_with_org(client, "a@example.kr", "가온")
+    huge = 10**20
+    assert client.get(f"/orgs/{huge}/settings").status_code == 404
+    assert client.get(f"/api/v1/orgs/{2**31}").status_code == 404
+    assert client.get(f"/orgs/{org}/audit?offset={huge}").status_code == 422
+    assert client.get(f"/api/v1/orgs/{org}/audit?offset={huge}").status_code == 422
+    assert post(client, f"/orgs/{org}/members/{huge}/remove").status_code in (404, 422)
+
+
+def test_a_commit_that_fails_is_an_error_page_not_a_success(client, engine) -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session as OrmSession
+
+    sign_up(client, "a@example.kr")
+
+    def refuse(session) -> None:
+        raise RuntimeError("disk full")
+
+    event.listen(OrmSession, "before_commit", refuse)
+    try:
+        response = post(client, "/orgs", {"name": "가온", "kind": "company", "region_sido": "서울"})
+    finally:
+        event.remove(OrmSession, "before_commit", refuse)
+    assert response.status_code == 500
+    assert client.get("/api/v1/orgs").json() == []

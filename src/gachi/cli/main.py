@@ -42,7 +42,7 @@ def _root(
 
 def _register() -> None:
     # Imported for their side effect of adding commands to `app`.
-    from gachi.cli import catalog, explain, measure, report, sroi  # noqa: F401
+    from gachi.cli import catalog, db, explain, measure, report, serve, sroi  # noqa: F401
 
 
 def render_error(err: GachiError, lang: Lang | None = None) -> str:

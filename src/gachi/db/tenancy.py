@@ -23,6 +23,8 @@ class TenantOwned(Protocol):
 
 T = TypeVar("T")
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: a larger one names nothing
+
 
 class TenantRepository:
     def __init__(self, db: Session, organisation_id: int) -> None:
@@ -40,6 +42,8 @@ class TenantRepository:
             key = int(str(ident))
         except ValueError:
             raise NotFound(kind, ident) from None
+        if not 1 <= key <= MAX_ID:
+            raise NotFound(kind, ident)
         column: InstrumentedAttribute[int] = model.id  # type: ignore[attr-defined]
         row: T | None = self.db.scalar(self.select(model).where(column == key))
         if row is None:

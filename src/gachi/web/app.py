@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import io
 import pkgutil
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -124,19 +126,32 @@ class PerRequest:
         await self.app(scope, receive, wrapped)
 
 
+@cache
+def _web_font(bold: bool) -> bytes:
+    """NanumGothic without its TSI0–TSI5 tables (hinting sources of a font editor): Chromium's
+    font sanitiser rejects the font whole because of them, and Korean then shows as boxes."""
+    from fontTools.ttLib import TTFont
+
+    from gachi.report.fonts import korean_font
+
+    font = TTFont(korean_font(bold=bold))
+    for tag in [t for t in font.keys() if t.startswith("TSI")]:  # noqa: SIM118 - TTFont is no dict
+        del font[tag]
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
 def _font_routes(app: FastAPI) -> None:
     """NanumGothic (SIL OFL), served from the installed package: Korean renders the same on every
     machine, offline, with no font fetched from elsewhere."""
-    from fastapi.responses import FileResponse
-
-    from gachi.report.fonts import korean_font
 
     @app.get("/fonts/nanum-{weight}.ttf", include_in_schema=False)
     def font(weight: str) -> Response:
         if weight not in ("regular", "bold"):
             raise NotFound("font", weight)
-        return FileResponse(
-            korean_font(bold=weight == "bold"),
+        return Response(
+            _web_font(weight == "bold"),
             media_type="font/ttf",
             headers={"Cache-Control": "public, max-age=604800"},
         )

@@ -12,16 +12,18 @@ from sqlalchemy.orm import Session
 
 from gachi.config import Settings
 from gachi.db.models import Organisation, User
-from gachi.db.tenancy import TenantRepository
+from gachi.db.tenancy import MAX_ID, TenantRepository
 from gachi.domains.accounts.service import session_user
 from gachi.domains.organisations.service import ROLES, membership_of
-from gachi.errors import Forbidden, Unauthenticated
+from gachi.errors import Forbidden, NotFound, Unauthenticated
 
 SESSION_COOKIE = "gachi_session"
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One session per request. Services flush; the request commits here, once, on success."""
+    """One session per request. Services flush; the request commits here, once, on success,
+    before the response is sent (`scope="function"` below): a failed commit is an error page,
+    never a success the browser follows to a page that lacks what was just saved."""
     db: Session = request.app.state.sessions()
     try:
         yield db
@@ -41,7 +43,7 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-Db = Annotated[Session, Depends(get_db)]
+Db = Annotated[Session, Depends(get_db, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
@@ -85,6 +87,8 @@ class Member:
 def membership(org_id: int, request: Request, user: CurrentUser, db: Db) -> Member:
     """The user's membership of `org_id`; `NotFound` (404) when they are not a member, so another
     organisation's existence is not revealed."""
+    if not 1 <= org_id <= MAX_ID:
+        raise NotFound("organisation", org_id)
     found = membership_of(db, user, org_id)
     member = Member(user, found.organisation, found.role, TenantRepository(db, org_id))
     request.state.member = member

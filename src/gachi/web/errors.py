@@ -14,6 +14,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError as SQLAlchemyDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gachi.errors import GachiError, InvalidInput, Issue, NotFound, Unauthenticated
@@ -85,6 +86,13 @@ def install(app: FastAPI) -> None:
         if err.status_code == 405:
             return render(request, _MethodNotAllowed("web.method-not-allowed"))
         return render(request, _Status(err.status_code))
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(SQLAlchemyDataError)
+    async def _out_of_range(request: Request, err: Exception) -> Response:
+        # A number too large for the database (an id or offset typed by hand): the request's
+        # fault, not a bug — and nothing was written.
+        return render(request, InvalidInput("input.out-of-range"))
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, err: Exception) -> Response:

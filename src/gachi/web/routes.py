@@ -24,7 +24,7 @@ class Entry:
 def route_table(routes: Iterable[Any], prefix: str = "") -> Iterator[Entry]:
     for route in routes:
         if isinstance(route, APIRoute):
-            for method in sorted(route.methods - {"HEAD"}):
+            for method in sorted((route.methods or set()) - {"HEAD"}):
                 yield Entry(method, prefix + route.path, route)
             continue
         branch = getattr(route, "original_router", None)

@@ -67,6 +67,7 @@ def signup(
             {"values": values, "errors": field_errors(err)},
             status=err.status,
         )
+    service.close_session(db, request.cookies.get(SESSION_COOKIE))
     token = service.open_session(db, settings, user)
     return _signed_in(request, settings, token, "/orgs/new")
 
@@ -92,6 +93,8 @@ def login(
         # No rollback: the failure just recorded (for rate limiting) must be kept.
         context = {"values": {"email": email}, "errors": field_errors(err), "next": next}
         return page(request, "accounts/login.html.j2", context, status=err.status)
+    # A new session, and the browser's previous one (if any) ends: no fixation, no stale login.
+    service.close_session(db, request.cookies.get(SESSION_COOKIE))
     token = service.open_session(db, settings, user)
     return _signed_in(request, settings, token, next)
 

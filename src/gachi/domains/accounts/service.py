@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from gachi.config import Settings
@@ -58,19 +58,18 @@ def sign_up(db: Session, form: SignUp) -> User:
 
 
 def authenticate(db: Session, settings: Settings, email: str, password: str, address: str) -> User:
-    """The user with this e-mail and password. After `settings.login_attempts` failures for the
-    account or from the address within the window, every attempt is refused until it passes,
-    right password or not (so guessing cannot continue)."""
+    """The user with this e-mail and password. After `settings.login_attempts` failures for this
+    account from this address within the window (or ten times as many from the address, for any
+    account), every attempt is refused until the window passes, right password or not, so
+    guessing cannot continue. Counting per account *and* address keeps a stranger from locking
+    someone out of their own account from elsewhere."""
     email = normal_email(email)
     now = datetime.now(UTC)
     since = now - timedelta(minutes=settings.login_window_minutes)
-    failures = db.scalar(
-        select(func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.at >= since)
-        .where(or_(LoginFailure.email == email, LoginFailure.address == address))
-    )
-    if (failures or 0) >= settings.login_attempts:
+    recent = select(func.count()).select_from(LoginFailure).where(LoginFailure.at >= since)
+    pair = db.scalar(recent.where(LoginFailure.email == email, LoginFailure.address == address))
+    anywhere = db.scalar(recent.where(LoginFailure.address == address))
+    if (pair or 0) >= settings.login_attempts or (anywhere or 0) >= 10 * settings.login_attempts:
         raise TooManyRequests("auth.too-many-attempts", minutes=settings.login_window_minutes)
     user = db.scalar(select(User).where(User.email == email))
     if not verify_password(user.password_hash if user else None, password) or user is None:

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from gachi.db.tenancy import MAX_ID
 from gachi.domains.audit.service import entries
 from gachi.web.deps import Viewer
 
@@ -29,7 +30,7 @@ class AuditOut(BaseModel):
 def audit_log(
     member: Viewer,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ID),
 ) -> list[AuditOut]:
     return [
         AuditOut(

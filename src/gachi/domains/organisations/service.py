@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from gachi.db.models import Membership, Organisation, User
 from gachi.domains.audit.service import record, snapshot
@@ -116,7 +118,12 @@ def update(
     before = snapshot(org, PROFILE)
     for k, v in values.items():
         setattr(org, k, v)
-    db.flush()
+    try:
+        db.flush()
+    except StaleDataError:  # saved by someone else between our read and our write
+        raise Conflict("conflict.stale", kind=t("org.noun")) from None
+    except IntegrityError:  # the same business number claimed at the same moment
+        raise Conflict("org.brn-taken", field="brn") from None
     record(
         db,
         organisation_id=org.id,

@@ -1,0 +1,1 @@
+"""The Korean demo loaded by `gachi demo`."""

@@ -1,0 +1,1 @@
+"""Programmes, products and activities; the indicators chosen for them; own indicators."""

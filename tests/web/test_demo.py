@@ -1,0 +1,193 @@
+"""The demo of `gachi demo`, loaded into a fresh migrated database (SQLite, or PostgreSQL)."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from conftest import ROOT  # type: ignore[import-not-found]
+from gachi.config import Settings
+from gachi.db.models import (
+    AuditEntry,
+    DataPoint,
+    Membership,
+    Organisation,
+    Programme,
+    ProgrammeIndicator,
+    Run,
+    RunValue,
+    User,
+)
+from gachi.domains.accounts.service import SignUp, sign_up
+from gachi.domains.demo.service import Loaded, load_demo, logins, read_demo, reset_demo
+from gachi.domains.organisations.service import Profile, create
+from gachi.engine.catalog import load_catalog
+from gachi.engine.data import open_dataset
+from gachi.engine.plan import compile_plan
+from gachi.engine.run import data_rules, measure
+from gachi.kernel.brn import parse_brn
+from web.helpers import log_in, post
+
+ADDED = ("돌봄 종사자 직무교육", "지역 먹거리 공동구매")  # programmes the sample does not have
+COUNTED = (Organisation, User, Membership, Programme, ProgrammeIndicator, DataPoint, Run, RunValue)
+
+
+def _load(engine: Engine, settings: Settings, **kw: object) -> Loaded:
+    with Session(engine) as db:
+        loaded = load_demo(db, settings, **kw)  # type: ignore[arg-type]
+        db.commit()
+    return loaded
+
+
+def _counts(engine: Engine) -> dict[str, int]:
+    with Session(engine) as db:
+        return {m.__name__: db.scalar(select(func.count()).select_from(m)) or 0 for m in COUNTED}
+
+
+@pytest.fixture
+def loaded(engine: Engine, settings: Settings) -> Loaded:
+    """The demo without Monte-Carlo draws (quicker); the run test loads it as `gachi demo` does."""
+    return _load(engine, settings, draws=0)
+
+
+def test_four_organisations_of_four_kinds_with_valid_fictional_numbers(
+    engine: Engine, loaded: Loaded
+) -> None:
+    assert not loaded.already and loaded.organisations == 4 and loaded.runs == 4
+    with Session(engine) as db:
+        orgs = db.scalars(select(Organisation).order_by(Organisation.id)).all()
+    assert [o.name for o in orgs] == [
+        "가온텔레콤",
+        "한빛에너지공사",
+        "함께일터 사회적협동조합",
+        "누리상생협력재단",
+    ]
+    assert [o.kind for o in orgs] == [
+        "company",
+        "public_institution",
+        "cooperative",
+        "intermediary",
+    ]
+    for o in orgs:
+        assert o.brn is not None and parse_brn(o.brn) == o.brn
+        assert o.brn.startswith("000")  # a tax-office code never issued: no real company's
+        assert o.region_sido and o.region_sigungu and o.industry
+    assert len({o.brn for o in orgs}) == 4
+
+
+def test_every_person_signs_in_with_the_printed_password_and_sees_their_organisation(
+    client: TestClient, loaded: Loaded
+) -> None:
+    assert len(loaded.logins) >= 8
+    by_org: dict[str, set[str]] = defaultdict(set)
+    for login in loaded.logins:
+        by_org[login.organisation].add(login.role)
+        response = log_in(client, login.email, login.password)
+        assert response.status_code == 303, (login.email, response.text)
+        mine = client.get("/api/v1/orgs").json()
+        assert [(o["name"], o["role"]) for o in mine] == [(login.organisation, login.role)]
+        assert post(client, "/logout").status_code == 303
+    assert len(by_org) == 4
+    assert all("owner" in roles and 2 <= len(roles) <= 3 for roles in by_org.values())
+    assert log_in(client, loaded.logins[0].email, "wrong-password").status_code == 401
+
+
+def test_each_organisation_has_data_for_2022_to_2024_and_a_finished_run(
+    engine: Engine, settings: Settings
+) -> None:
+    loaded = _load(engine, settings)  # with the default draws, as `gachi demo` loads it
+    with Session(engine) as db:
+        periods: dict[str, set[int]] = defaultdict(set)
+        rows = db.execute(
+            select(Organisation.name, Programme.name, DataPoint.period)
+            .join(Programme, Programme.id == DataPoint.programme_id)
+            .join(Organisation, Organisation.id == DataPoint.organisation_id)
+        ).all()
+        for org, programme, period in rows:
+            periods[org].add(period)
+            periods[f"{org}/{programme}"].add(period)
+        assert len(rows) == loaded.points == 129
+        assert all(p == {2022, 2023, 2024} for p in periods.values()), periods
+        demo_programmes = sum(len(o.programmes) for o in read_demo().organisations)
+        assert len(periods) == 4 + demo_programmes  # every programme has data
+
+        for org in db.scalars(select(Organisation)):
+            run = db.scalar(select(Run).where(Run.organisation_id == org.id))
+            assert run is not None and run.status == "done" and run.draws == 2000
+            assert run.summary and run.data_version and run.plan_fingerprint
+            values = db.scalars(select(RunValue).where(RunValue.run_id == run.id)).all()
+            assert {v.period for v in values} == {2022, 2023, 2024}
+            assert all(v.p5 is not None and v.p95 is not None for v in values)
+        # The energy corporation's own emissions are a negative value.
+        emissions = db.scalars(
+            select(RunValue.value).where(RunValue.indicator_id == "direct_emissions")
+        ).all()
+        assert emissions and all(v is not None and v < 0 for v in emissions)
+        # Entered through the services: the audit log says who entered the data.
+        assert (
+            db.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.entity == "data_point")
+            )
+            == 129
+        )
+
+
+def test_the_runs_give_the_engines_numbers_for_the_same_data(
+    engine: Engine, loaded: Loaded
+) -> None:
+    """The demo's data is the sample data of the catalogue: the platform's run and the engine
+    over `library/sample/records.csv` must agree cell by cell."""
+    catalog = load_catalog(ROOT / "library" / "indicators")
+    plan = compile_plan(catalog, group_by=("organisation", "programme", "period"))
+    with open_dataset(ROOT / "library" / "sample" / "records.csv", data_rules(plan)) as data:
+        expected = {
+            (str(r.group[0]), str(r.group[1]), int(r.group[2] or 0), r.indicator): r.value
+            for r in measure(plan, data).rows
+        }
+    with Session(engine) as db:
+        cells = db.execute(
+            select(Organisation.name, RunValue).join(
+                Organisation, Organisation.id == RunValue.organisation_id
+            )
+        ).all()
+    compared = 0
+    for org, cell in cells:
+        want = expected.get((org, cell.programme, cell.period, cell.indicator_id))
+        if want is None:
+            continue  # the two programmes the demo adds to the sample
+        assert cell.value is not None and math.isclose(cell.value, want, rel_tol=1e-9), cell
+        compared += 1
+    added = sum(1 for _org, cell in cells if cell.programme in ADDED)
+    assert added == 6 and compared == len(cells) - added
+
+
+def test_loading_twice_adds_nothing_and_reset_loads_it_afresh(
+    engine: Engine, settings: Settings, loaded: Loaded
+) -> None:
+    first = _counts(engine)
+    assert first["Organisation"] == 4 and first["User"] == len(logins())
+    again = _load(engine, settings)
+    assert again.already and again.points == 0 and again.logins == loaded.logins
+    assert _counts(engine) == first
+
+    # Somebody else's organisation survives a reset of the demo.
+    with Session(engine) as db:
+        someone = sign_up(db, SignUp("kim@example.com", "김가치", "correct-horse-battery"))
+        create(db, someone, Profile("다른 협동조합", "cooperative", region_sido="부산광역시"))
+        db.commit()
+    with Session(engine) as db:
+        assert reset_demo(db) == 4
+        db.commit()
+    assert _counts(engine)["Organisation"] == 1
+    fresh = _load(engine, settings)
+    assert not fresh.already
+    after = _counts(engine)
+    assert after["Organisation"] == 5 and after["User"] == first["User"] + 1
+    assert after["DataPoint"] == first["DataPoint"]
