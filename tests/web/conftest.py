@@ -88,3 +88,16 @@ def other_client(app: FastAPI) -> Iterator[TestClient]:
     """A second browser: another person, with cookies of their own."""
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 with its smallest cost in tests: still argon2id, a hundred times quicker, so the
+    suites that sign many people up stay fast. The production parameters are tested apart."""
+    from argon2 import PasswordHasher
+
+    from gachi.domains.accounts import passwords
+
+    monkeypatch.setattr(
+        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )

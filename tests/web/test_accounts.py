@@ -171,3 +171,16 @@ def test_a_stranger_cannot_lock_someone_out_from_elsewhere(client, other_client,
         db.add_all(LoginFailure(email="a@example.kr", address="203.0.113.9") for _ in range(5))
         db.commit()
     assert log_in(other_client, "a@example.kr").status_code == 303
+
+
+def test_the_production_hasher_uses_argon2id_at_owasp_strength() -> None:
+    from argon2 import PasswordHasher
+
+    from gachi.domains.accounts import passwords
+
+    assert isinstance(passwords._hasher, PasswordHasher)  # (the quick one, in this test)
+    import importlib
+
+    fresh = importlib.reload(passwords)
+    params = fresh._hasher
+    assert params.time_cost >= 2 and params.memory_cost >= 19 * 1024
