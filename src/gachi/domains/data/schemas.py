@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from gachi.db.models import DataPoint
+from gachi.domains.listing import Page
 
 
 class PointOut(BaseModel):
@@ -31,11 +32,7 @@ class PointOut(BaseModel):
         )
 
 
-class PointsPage(BaseModel):
-    items: list[PointOut]
-    total: int
-    limit: int
-    offset: int
+PointsPage = Page[PointOut]
 
 
 class PointIn(BaseModel):

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from gachi.db.models import Run, RunValue
+from gachi.domains.listing import Page
 from gachi.kernel.i18n import Lang, t
 
 
@@ -108,11 +109,7 @@ def problems_of(error: dict[str, Any] | None, lang: Lang) -> list[ProblemOut]:
     ]
 
 
-class RunPage(BaseModel):
-    items: list[RunOut]
-    total: int
-    limit: int
-    offset: int
+RunPage = Page[RunOut]
 
 
 class RunValueOut(BaseModel):
@@ -143,11 +140,7 @@ class RunValueOut(BaseModel):
         )
 
 
-class RunValuePage(BaseModel):
-    items: list[RunValueOut]
-    total: int
-    limit: int
-    offset: int
+RunValuePage = Page[RunValueOut]
 
 
 class DashboardOut(BaseModel):
