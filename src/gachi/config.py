@@ -35,6 +35,11 @@ class Settings:
     upload_max_mb: int = 20
     run_workers: int = 1
     draws: int = 2000  # Monte-Carlo draws of a run when the person does not choose
+    evidence_max_mb: int = 20
+    # A virus scanner run on every evidence file before it is kept, e.g.
+    # `clamdscan --no-summary --fdpass {path}`; empty: files are kept as "not scanned".
+    evidence_scan_command: str = ""
+    evidence_scan_timeout: float = 120.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -49,4 +54,7 @@ class Settings:
             login_attempts=int(os.environ.get("GACHI_LOGIN_ATTEMPTS", "5")),
             upload_max_mb=int(os.environ.get("GACHI_UPLOAD_MAX_MB", "20")),
             run_workers=int(os.environ.get("GACHI_RUN_WORKERS", "1")),
+            evidence_max_mb=int(os.environ.get("GACHI_EVIDENCE_MAX_MB", "20")),
+            evidence_scan_command=os.environ.get("GACHI_EVIDENCE_SCAN_COMMAND", "").strip(),
+            evidence_scan_timeout=float(os.environ.get("GACHI_EVIDENCE_SCAN_TIMEOUT", "120")),
         )

@@ -4,6 +4,7 @@ point, not an upload record. No file, however odd, gives a 500."""
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 
 import anyio
@@ -220,7 +221,11 @@ def test_a_large_body_without_a_length_is_counted_as_it_streams(client, engine, 
     async def send(message: dict) -> None:
         sent.append(message)
 
-    anyio.run(app, scope, receive, send)
+    # In a thread of its own: this worker may already run an event loop (Playwright's, when the
+    # browser tests share it), and anyio refuses to start a second one in the same thread.
+    worker = threading.Thread(target=anyio.run, args=(app, scope, receive, send))
+    worker.start()
+    worker.join(timeout=60)
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     assert status == 422, body[:500]

@@ -89,7 +89,7 @@ def test_every_person_signs_in_with_the_printed_password_and_sees_their_organisa
         by_org[login.organisation].add(login.role)
         response = log_in(client, login.email, login.password)
         assert response.status_code == 303, (login.email, response.text)
-        mine = client.get("/api/v1/orgs").json()
+        mine = client.get("/api/v1/orgs").json()["items"]
         assert [(o["name"], o["role"]) for o in mine] == [(login.organisation, login.role)]
         assert post(client, "/logout").status_code == 303
     assert len(by_org) == 4
@@ -117,7 +117,7 @@ def test_each_organisation_has_data_for_2022_to_2024_and_a_finished_run(
         assert len(periods) == 4 + demo_programmes  # every programme has data
 
         for org in db.scalars(select(Organisation)):
-            run = db.scalar(select(Run).where(Run.organisation_id == org.id))
+            run = db.scalar(select(Run).where(Run.organisation_id == org.id).order_by(Run.id))
             assert run is not None and run.status == "done" and run.draws == 2000
             assert run.summary and run.data_version and run.plan_fingerprint
             values = db.scalars(select(RunValue).where(RunValue.run_id == run.id)).all()
@@ -135,7 +135,7 @@ def test_each_organisation_has_data_for_2022_to_2024_and_a_finished_run(
                 .select_from(AuditEntry)
                 .where(AuditEntry.entity == "data_point")
             )
-            == 129
+            == 129 + 1  # and the one value the telecom corrects before restating 2024
         )
 
 
@@ -152,10 +152,13 @@ def test_the_runs_give_the_engines_numbers_for_the_same_data(
             for r in measure(plan, data).rows
         }
     with Session(engine) as db:
+        # Each organisation's first run: the telecom corrects a value and measures again to
+        # restate 2024, so its second run no longer has the sample's data.
+        first = select(func.min(Run.id)).group_by(Run.organisation_id)
         cells = db.execute(
-            select(Organisation.name, RunValue).join(
-                Organisation, Organisation.id == RunValue.organisation_id
-            )
+            select(Organisation.name, RunValue)
+            .join(Organisation, Organisation.id == RunValue.organisation_id)
+            .where(RunValue.run_id.in_(first))
         ).all()
     compared = 0
     for org, cell in cells:
@@ -191,3 +194,20 @@ def test_loading_twice_adds_nothing_and_reset_loads_it_afresh(
     after = _counts(engine)
     assert after["Organisation"] == 5 and after["User"] == first["User"] + 1
     assert after["DataPoint"] == first["DataPoint"]
+
+
+def test_the_demo_publishes_and_restates_a_year(engine: Engine, loaded: Loaded) -> None:
+    """The telecom publishes 2023 and 2024, corrects its 2024 volunteering hours (52,300 →
+    54,800) and restates 2024: the difference is that correction alone, 2,500 h × 25,156 won."""
+    from gachi.domains.publishing import public
+
+    with Session(engine) as db:
+        books = {(p.organisation, p.year): p.version for p in public.publishers(db)}
+        assert books[("가온텔레콤", 2024)] == 2 and books[("가온텔레콤", 2023)] == 1
+        assert len(books) == 5
+        telecom = next(p.organisation_id for p in public.publishers(db) if p.version == 2)
+        r = public.book(db, telecom, 2024)["restatement"]
+        assert r["delta"] == pytest.approx(2_500 * 25_156)
+        assert r["effects"]["data"] == pytest.approx(2_500 * 25_156)
+        assert "12월 집계 누락분" in r["reason"]
+        assert len(public.peers(db, 2024)) == 3  # the foundation did not opt in

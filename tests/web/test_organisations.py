@@ -137,7 +137,7 @@ def test_adding_an_unknown_person_says_so(client) -> None:
 def test_the_api_lists_only_my_organisations_and_explains_bad_input(client, other_client) -> None:
     person_with_org(client, "a@example.kr", "가온")
     person_with_org(other_client, "b@example.kr", "나온")
-    assert [o["name"] for o in client.get("/api/v1/orgs").json()] == ["가온"]
+    assert [o["name"] for o in client.get("/api/v1/orgs").json()["items"]] == ["가온"]
     bad = api(client, "POST", "/api/v1/orgs", json={"name": "", "kind": "company", "brn": "12"})
     assert bad.status_code == 422
     codes = {i["code"] for i in bad.json()["error"]["issues"]}
@@ -188,4 +188,4 @@ def test_a_commit_that_fails_is_an_error_page_not_a_success(client, engine) -> N
     finally:
         event.remove(OrmSession, "before_commit", refuse)
     assert response.status_code == 500
-    assert client.get("/api/v1/orgs").json() == []
+    assert client.get("/api/v1/orgs").json()["items"] == []

@@ -252,7 +252,7 @@ def test_crud_through_the_api(client) -> None:
     base = f"/api/v1/orgs/{org}/programmes"
     created = new_programme(client, org, "스마트 돌봄", kind="product", description="AI 돌봄")
     assert created["version"] == 1 and created["indicators"] == []
-    assert [p["name"] for p in api(client, "GET", base).json()] == ["스마트 돌봄"]
+    assert [p["name"] for p in api(client, "GET", base).json()["items"]] == ["스마트 돌봄"]
     one = api(client, "GET", f"{base}/{created['id']}").json()
     assert one["kind"] == "product" and one["inputs"] == []
     patched = api(
@@ -265,7 +265,7 @@ def test_crud_through_the_api(client) -> None:
     assert no_version.status_code == 422
     assert api(client, "DELETE", f"{base}/{created['id']}").status_code == 204
     assert api(client, "GET", f"{base}/{created['id']}").status_code == 404
-    assert api(client, "GET", base).json() == []
+    assert api(client, "GET", base).json()["items"] == []
 
 
 def test_two_api_clients_patch_with_the_same_version_and_the_second_gets_409(
@@ -306,7 +306,7 @@ def test_a_viewer_reads_but_cannot_change_anything(client, other_client) -> None
         choose(other_client, org, p["id"], "volunteering_hours"),
     ]
     assert [r.status_code for r in refused] == [403] * len(refused)
-    assert [x["name"] for x in api(client, "GET", base).json()] == ["봉사단"]
+    assert [x["name"] for x in api(client, "GET", base).json()["items"]] == ["봉사단"]
 
 
 def test_every_change_is_in_the_audit_log_with_before_and_after(client, engine) -> None:

@@ -84,14 +84,14 @@ def test_the_catalogue_page_lists_every_shipped_indicator_with_inputs_and_source
 
 def test_the_indicator_api_lists_the_catalogue_and_an_own_indicator(client) -> None:
     org = person_with_org(client, "a@example.kr", "가온텔레콤")
-    listed = api(client, "GET", f"/api/v1/orgs/{org}/indicators").json()
+    listed = api(client, "GET", f"/api/v1/orgs/{org}/indicators").json()["items"]
     assert len(listed) == 32 and not any(i["own"] for i in listed)
     energy = next(i for i in listed if i["id"] == "energy_saving_ghg")
     assert energy["category"] == shipped("energy_saving_ghg")["frameworks"]["sk"]
     assert [i["column"] for i in energy["inputs"]] == columns_of("energy_saving_ghg")
     assert energy["proxies"][0]["source"]["title"]
     created = _own(client, org, MENTORING)
-    listed = api(client, "GET", f"/api/v1/orgs/{org}/indicators").json()
+    listed = api(client, "GET", f"/api/v1/orgs/{org}/indicators").json()["items"]
     mine = next(i for i in listed if i["id"] == "my_mentoring")
     assert len(listed) == 33 and mine["own"] and mine["custom_id"] == created["id"]
     one = api(client, "GET", f"/api/v1/orgs/{org}/indicators/my_mentoring")
@@ -194,7 +194,7 @@ def test_an_own_indicator_may_not_take_a_shipped_id(client) -> None:
     assert refused.status_code == 422
     page = post(client, f"/orgs/{org}/indicators/new", {"definition": clash})
     assert page.status_code == 422 and "belongs to a shipped indicator" in page.text
-    assert api(client, "GET", f"/api/v1/orgs/{org}/indicators/custom").json() == []
+    assert api(client, "GET", f"/api/v1/orgs/{org}/indicators/custom").json()["items"] == []
 
 
 def test_an_own_id_is_unique_in_the_organisation_but_an_edit_may_keep_its_own(client) -> None:
@@ -212,7 +212,7 @@ def test_saving_without_javascript_shows_issues_with_positions_and_keeps_the_tex
     assert page.status_code == 422
     assert "line 18, column 18" in page.text and "unknown name &#39;wag&#39;" in page.text
     assert "formula: hours * wag\n" in page.text  # the text as typed, in the editor
-    assert api(client, "GET", f"/api/v1/orgs/{org}/indicators/custom").json() == []
+    assert api(client, "GET", f"/api/v1/orgs/{org}/indicators/custom").json()["items"] == []
 
 
 def test_create_an_own_indicator_on_the_page_choose_it_and_get_its_inputs(
@@ -329,7 +329,7 @@ def test_an_indicator_in_use_is_not_deleted_until_nothing_uses_it(client) -> Non
         == 204
     )
     assert post(client, url, {"version": "1"}).status_code == 303
-    assert api(client, "GET", f"/api/v1/orgs/{org}/indicators/custom").json() == []
+    assert api(client, "GET", f"/api/v1/orgs/{org}/indicators/custom").json()["items"] == []
 
 
 def test_a_viewer_cannot_define_or_check_indicators(client, other_client) -> None:

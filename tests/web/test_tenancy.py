@@ -5,7 +5,8 @@ For every route under `/orgs/{org_id}` and `/api/v1/orgs/{org_id}`, a member of 
 organisation asks for it (1) with the victim's organisation id and (2) with their own
 organisation id but the victim's object ids. Both must be 404 and the response must not contain
 any of the victim's names or values. A route with an object id outside an organisation path
-fails the test: there would be nothing to scope it by.
+fails the test: there would be nothing to scope it by, unless it is one of a person's own things
+(USER_OWNED below), which the same test asks for as another person.
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ from sqlalchemy.orm import Session
 
 from gachi.config import Settings
 from gachi.db.models import (
+    ApiToken,
     AuditEntry,
     CustomIndicator,
     DataPoint,
+    Evidence,
+    EvidenceGrant,
+    Organisation,
     Programme,
     ProgrammeIndicator,
     Run,
@@ -36,7 +41,13 @@ SECRET = "비밀사업-7731"  # appears in the victim's data only
 SECRET_VALUE = 987654.321
 # Routes that carry a parameter but own no tenant data.
 PUBLIC_PARAMS = {"/lang/{code}", "/fonts/nanum-{weight}.ttf"}
+# Published books: anyone may read them, by design. tests/web/test_public_only_published.py
+# proves, route by route, that nothing unpublished is ever shown there.
+PUBLIC_PREFIXES = ("/public", "/api/v1/public")
 ORG_PREFIXES = ("/orgs/{org_id}", "/api/v1/orgs/{org_id}")
+# Routes whose ids name a person's own things, not an organisation's: scoped by the signed-in
+# person instead. Another person gets 404 here too (below); tests/web/test_tokens.py has more.
+USER_OWNED = ("/account/tokens/{token_id}", "/api/v1/account/tokens/{token_id}")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -45,7 +56,9 @@ def tenant_routes() -> list[tuple[str, str]]:
     found = {
         (e.method, e.path)
         for e in route_table(app.routes)
-        if re.findall(r"{(\w+)}", e.path) and e.path not in PUBLIC_PARAMS
+        if re.findall(r"{(\w+)}", e.path)
+        and e.path not in PUBLIC_PARAMS
+        and not e.path.startswith(PUBLIC_PREFIXES)
     }
     return sorted(found)
 
@@ -54,7 +67,7 @@ ROUTES = tenant_routes()
 
 
 def test_every_route_with_an_object_id_is_scoped_by_an_organisation() -> None:
-    unscoped = [p for _, p in ROUTES if not p.startswith(ORG_PREFIXES)]
+    unscoped = [p for _, p in ROUTES if not p.startswith(ORG_PREFIXES + USER_OWNED)]
     assert not unscoped, f"routes with ids outside /orgs/{{org_id}}: {unscoped}"
     assert len(ROUTES) >= 10  # the table is really read
 
@@ -101,7 +114,27 @@ def _victim_objects(engine: Any, org: int, user_id: int) -> dict[str, Any]:
             entity_id=SECRET,
             action="create",
         )
-        db.add_all([value, audit])
+        token = ApiToken(
+            user_id=user_id, name=SECRET, prefix="victim00", token_hash="f" * 64, scopes=["read"]
+        )
+        db.add_all([value, audit, token])
+        # Evidence and a grant to a third organisation (the intruder has none).
+        third = Organisation(name="제3기관", kind="company", region_sido="서울특별시")
+        db.add(third)
+        db.flush()
+        evidence = Evidence(
+            organisation_id=org,
+            target="indicator",
+            indicator_id="volunteer_hours",
+            filename=f"{SECRET}.pdf",
+            content_type="application/pdf",
+            size=1,
+            sha256="0" * 64,
+            note=SECRET,
+            scan_status="not-scanned",
+        )
+        grant = EvidenceGrant(organisation_id=org, verifier_org_id=third.id, note=SECRET)
+        db.add_all([evidence, grant])
         db.commit()
         return {
             "programme_id": programme.id,
@@ -115,6 +148,10 @@ def _victim_objects(engine: Any, org: int, user_id: int) -> dict[str, Any]:
             "user_id": user_id,
             "period": 2024,
             "choice_id": chosen.id,
+            "evidence_id": evidence.id,
+            "grant_id": grant.id,
+            "grantor_id": org,
+            "token_id": token.id,
         }
 
 

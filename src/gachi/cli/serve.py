@@ -152,6 +152,7 @@ def demo_cmd(
         )
     out.print(t("serve.database", None, url=shown_url(url)))
     out.print(logins_table(loaded.logins))
+    out.print(t("demo.public-hint", None, url=site_url(host, port) + "public"))
     if no_serve:
         out.print(t("demo.start-hint", None, url=site_url(host, port)))
         return

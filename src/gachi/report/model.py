@@ -78,7 +78,7 @@ def build_report(result: Result, *, lang: Lang, title: str | None = None) -> Rep
     if not values:
         raise InvalidInput("report.no-results")
     u = result.uncertainty
-    if u is not None and not u.assumptions:
+    if u is not None and not u.assumptions and u.total.p95 <= u.total.p5:
         u = None  # nothing was uncertain: ranges would only repeat the estimates
     records: dict[str, int] = {}
     for r in result.rows:

@@ -22,7 +22,8 @@ from gachi.config import Settings
 from gachi.db.session import make_engine, session_factory
 from gachi.errors import NotFound
 from gachi.kernel.i18n import LANGS, Lang, default_lang, set_lang
-from gachi.web import csrf, errors
+from gachi.web import csrf, errors, openapi
+from gachi.web.etags import ETags
 
 LANG_COOKIE = "gachi_lang"
 
@@ -45,6 +46,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     errors.install(app)
+    openapi.install(app)
+    # Inside PerRequest: a 304 gets the security headers too.
+    app.add_middleware(ETags)
     app.add_middleware(PerRequest)
     static = Path(str(resources.files("gachi") / "web" / "static"))
     app.mount("/static", StaticFiles(directory=static), name="static")
@@ -86,6 +90,12 @@ _SECURITY_HEADERS = [
         b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
         b"script-src 'self'; font-src 'self'; frame-ancestors 'none'; form-action 'self'",
     ),
+    # No page needs a camera, a microphone, the position or payment: nothing embedded may ask.
+    (
+        b"permissions-policy",
+        b"camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    ),
+    (b"cross-origin-opener-policy", b"same-origin"),
 ]
 
 

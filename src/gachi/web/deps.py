@@ -1,13 +1,14 @@
 """Request dependencies: the database session (committed once per request), the signed-in
-user, the organisation a request acts in (a member's, or 404) and its role checks."""
+user (by browser session, or by API token on /api/), the organisation a request acts in (a
+member's, or 404), its role checks and the bounds of paginated lists."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from gachi.config import Settings
@@ -15,7 +16,9 @@ from gachi.db.models import Organisation, User
 from gachi.db.tenancy import MAX_ID, TenantRepository
 from gachi.domains.accounts.service import session_user
 from gachi.domains.organisations.service import ROLES, membership_of
+from gachi.domains.tokens import service as tokens
 from gachi.errors import Forbidden, NotFound, Unauthenticated
+from gachi.web.csrf import SAFE, uses_token
 
 SESSION_COOKIE = "gachi_session"
 
@@ -47,8 +50,44 @@ Db = Annotated[Session, Depends(get_db, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
+SCOPE_KEY = "x-token-scope"
+
+
+def token_scope(scope: str) -> dict[str, Any]:
+    """`openapi_extra` of an API route whose tokens need `scope` rather than the default (`read`
+    for safe methods, `write` for the others), e.g. `@router.post(..., openapi_extra=
+    token_scope("publish"))`. The schema shows it too."""
+    assert scope in tokens.SCOPES, scope
+    return {SCOPE_KEY: scope}
+
+
+def needed_scope(request: Request) -> str:
+    extra = getattr(request.scope.get("route"), "openapi_extra", None) or {}
+    declared = extra.get(SCOPE_KEY)
+    if isinstance(declared, str):
+        return declared
+    return tokens.READ if request.method in SAFE else tokens.WRITE
+
+
+def _bearer_secret(header: str) -> str:
+    scheme, _, secret = header.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        raise Unauthenticated("token.invalid")
+    return secret.strip()
+
+
 def optional_user(request: Request, db: Db) -> User | None:
-    user = session_user(db, request.cookies.get(SESSION_COOKIE))
+    """The person a request acts as. An API request with an `Authorization` header is theirs by
+    that token alone: its cookies are ignored, and a bad token is 401, never the cookie's user.
+    Everything else (every page) goes by the browser session; pages never accept tokens."""
+    request.state.api_token = None
+    if uses_token(request):
+        bearer = tokens.authenticate(db, _bearer_secret(request.headers["authorization"]))
+        bearer.require(needed_scope(request))
+        request.state.api_token = bearer.token
+        user: User | None = bearer.user
+    else:
+        user = session_user(db, request.cookies.get(SESSION_COOKIE))
     request.state.user = user
     return user
 
@@ -60,6 +99,21 @@ def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def session_user_only(request: Request, user: CurrentUser) -> User:
+    """The signed-in person in a browser: refused to tokens (a token must not mint tokens)."""
+    if request.state.api_token is not None:
+        raise Forbidden("token.session-required")
+    return user
+
+
+SessionUser = Annotated[User, Depends(session_user_only)]
+
+MAX_LIMIT = 500
+# The page of a JSON list: `limit` items (1 to 500) after skipping `offset`.
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (1–500)")]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip")]
 
 
 @dataclass(frozen=True)

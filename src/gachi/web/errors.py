@@ -7,6 +7,7 @@ also written to the server log with the details.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from typing import Any
 from urllib.parse import quote
@@ -16,10 +17,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError as SQLAlchemyDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from gachi.errors import GachiError, InvalidInput, Issue, NotFound, Unauthenticated
 from gachi.kernel.i18n import current_lang
 from gachi.web.render import page
+from gachi.web.routes import route_table
 
 log = logging.getLogger("gachi.web")
 
@@ -38,7 +41,11 @@ def render(request: Request, err: GachiError) -> Response:
                 "issues": [_issue(i, lang) for i in err.issues],
             }
         }
-        return JSONResponse(body, status_code=err.status)
+        headers = None
+        if err.status == 401 or err.first.code == "token.scope-missing":
+            # RFC 6750: say how to authenticate; a rejected or too narrow token says so too.
+            headers = {"WWW-Authenticate": _challenge(err)}
+        return JSONResponse(body, status_code=err.status, headers=headers)
     if isinstance(err, Unauthenticated) and request.method == "GET":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
@@ -48,6 +55,17 @@ def render(request: Request, err: GachiError) -> Response:
         {"status": err.status, "issues": [i.message(lang) for i in err.issues]},
         status=err.status,
     )
+
+
+def _challenge(err: GachiError) -> str:
+    code = err.first.code
+    if code == "token.scope-missing":
+        return (
+            f'Bearer realm="gachi", error="insufficient_scope", scope="{err.first.params["scope"]}"'
+        )
+    if code.startswith("token."):
+        return f'Bearer realm="gachi", error="invalid_token", error_description="{code}"'
+    return 'Bearer realm="gachi"'
 
 
 def _issue(issue: Issue, lang: Any) -> dict[str, Any]:
@@ -83,8 +101,18 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, err: StarletteHTTPException) -> Response:
         if err.status_code == 404:
             return render(request, NotFound("page", request.url.path))
+        if err.status_code == 400 and wants_json(request):
+            # FastAPI's answer to a JSON body it cannot decode at all (not UTF-8, say): bad input
+            # like any other, with the same status and a message that says what is wrong.
+            return render(request, InvalidInput("input.body-unreadable"))
         if err.status_code == 405:
-            return render(request, _MethodNotAllowed("web.method-not-allowed"))
+            response = render(request, _MethodNotAllowed("web.method-not-allowed"))
+            # RFC 9110: a 405 says which methods the address does accept (all of them: the
+            # router names only those of the first route whose path matched).
+            allowed = allowed_methods(request.app, request.url.path)
+            if allowed:
+                response.headers["Allow"] = ", ".join(sorted(allowed))
+            return response
         return render(request, _Status(err.status_code))
 
     @app.exception_handler(OverflowError)
@@ -99,6 +127,20 @@ def install(app: FastAPI) -> None:
         ref = secrets.token_hex(4)
         log.exception("internal error %s on %s %s", ref, request.method, request.url.path)
         return render(request, _Internal("web.internal-error", ref=ref))
+
+
+def allowed_methods(app: FastAPI, path: str) -> set[str]:
+    """The methods of the routes of `app` whose path template fits `path` most closely (the
+    fewest parameters: `/indicators/check` rather than `/indicators/{indicator_id}`)."""
+    table: list[tuple[re.Pattern[str], int, str]] | None = getattr(app.state, "methods", None)
+    if table is None:
+        table = [
+            (compile_path(e.path)[0], e.path.count("{"), e.method) for e in route_table(app.routes)
+        ]
+        app.state.methods = table
+    fits = [(params, method) for pattern, params, method in table if pattern.match(path)]
+    closest = min((params for params, _ in fits), default=0)
+    return {method for params, method in fits if params == closest}
 
 
 class _Internal(GachiError):

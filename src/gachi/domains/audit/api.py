@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from gachi.db.tenancy import MAX_ID
-from gachi.domains.audit.service import entries
-from gachi.web.deps import Viewer
+from gachi.domains.audit.service import count_entries, entries
+from gachi.domains.listing import Page
+from gachi.web.deps import Limit, Offset, Viewer
 
 router = APIRouter(prefix="/api/v1/orgs/{org_id}", tags=["audit"])
 
@@ -26,13 +26,20 @@ class AuditOut(BaseModel):
     after: dict[str, Any] | None
 
 
-@router.get("/audit", response_model=list[AuditOut])
+@router.get("/audit", response_model=Page[AuditOut])
 def audit_log(
     member: Viewer,
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0, le=MAX_ID),
-) -> list[AuditOut]:
-    return [
+    limit: Limit = 100,
+    offset: Offset = 0,
+    entity: Annotated[
+        str | None, Query(max_length=40, description="One kind of thing: programme, run…")
+    ] = None,
+    action: Annotated[
+        str | None, Query(max_length=20, description="create, update, delete, upload, run…")
+    ] = None,
+) -> Page[AuditOut]:
+    """The organisation's audit log, newest first."""
+    items = [
         AuditOut(
             id=e.id,
             at=e.at,
@@ -43,5 +50,7 @@ def audit_log(
             before=e.before,
             after=e.after,
         )
-        for e in entries(member.repo, limit=limit, offset=offset)
+        for e in entries(member.repo, limit=limit, offset=offset, entity=entity, action=action)
     ]
+    total = count_entries(member.repo, entity=entity, action=action)
+    return Page(items=items, total=total, limit=limit, offset=offset)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from gachi.db.models import AuditEntry, User
@@ -37,15 +37,38 @@ def record(
     return entry
 
 
-def entries(repo: TenantRepository, *, limit: int = 200, offset: int = 0) -> Sequence[AuditEntry]:
-    """The organisation's audit log, newest first."""
+def entries(
+    repo: TenantRepository,
+    *,
+    limit: int = 200,
+    offset: int = 0,
+    entity: str | None = None,
+    action: str | None = None,
+) -> Sequence[AuditEntry]:
+    """The organisation's audit log (of one `entity` kind or `action`, if given), newest first."""
     query = (
-        repo.select(AuditEntry)
+        _filtered(repo, entity, action)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(limit)
         .offset(offset)
     )
     return repo.db.scalars(query).all()
+
+
+def count_entries(
+    repo: TenantRepository, *, entity: str | None = None, action: str | None = None
+) -> int:
+    query = _filtered(repo, entity, action).with_only_columns(func.count(AuditEntry.id))
+    return int(repo.db.scalar(query) or 0)
+
+
+def _filtered(repo: TenantRepository, entity: str | None, action: str | None) -> Select[AuditEntry]:
+    query = repo.select(AuditEntry)
+    if entity is not None:
+        query = query.where(AuditEntry.entity == entity)
+    if action is not None:
+        query = query.where(AuditEntry.action == action)
+    return query
 
 
 def authors(repo: TenantRepository, rows: Sequence[AuditEntry]) -> dict[int, str]:
@@ -71,4 +94,4 @@ def _jsonable(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
-__all__ = ["authors", "entries", "record", "snapshot"]
+__all__ = ["authors", "count_entries", "entries", "record", "snapshot"]

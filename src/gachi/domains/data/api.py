@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
 
+from gachi.db.tenancy import MAX_ID
 from gachi.domains.data import service
 from gachi.domains.data.limits import BodyLimitedRoute
 from gachi.domains.data.numbers import parse_number, parse_period
@@ -25,7 +26,7 @@ def list_points(
     programme: int | None = None,
     period: int | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> PointsPage:
     rows, total = service.list_points(
         member.repo, programme_id=programme, period=period, limit=limit, offset=offset

@@ -1,59 +1,19 @@
-"""A route class that refuses request bodies over the upload limit before reading them whole.
-
-The declared Content-Length is checked before a byte is read; a body without one (chunked) is
-counted as it streams and refused as soon as it passes the limit. The CSRF check reads forms
-before an endpoint runs and turns any failure into a CSRF error, so a body cut short there is
-reported here as what it is: too large.
-"""
+"""Spreadsheet uploads: bodies over GACHI_UPLOAD_MAX_MB are refused before they are read whole
+(see `gachi.web.limits`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any
-
-from fastapi import Request, Response
-from fastapi.routing import APIRoute
-from starlette.types import Message
+from fastapi import Request
 
 from gachi.domains.data.store import limit_bytes
 from gachi.errors import InvalidInput
+from gachi.web.limits import FORM_SLACK, body_limited
 
-FORM_SLACK = 256 * 1024  # multipart framing and the small fields beside the file
+__all__ = ["FORM_SLACK", "BodyLimitedRoute", "too_large"]
 
 
 def too_large(request: Request) -> InvalidInput:
     return InvalidInput("upload.too-large", limit=request.app.state.settings.upload_max_mb)
 
 
-class BodyLimitedRoute(APIRoute):
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def limited(request: Request) -> Response:
-            if request.method not in ("POST", "PUT", "PATCH"):
-                return await handler(request)
-            limit = limit_bytes(request.app.state.settings) + FORM_SLACK
-            declared = request.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit:
-                raise too_large(request)
-            seen = [0]
-            receive = request.receive
-
-            async def counted() -> Message:
-                message = await receive()
-                if message["type"] == "http.request":
-                    seen[0] += len(message.get("body", b""))
-                    if seen[0] > limit:
-                        raise too_large(request)
-                return message
-
-            try:
-                return await handler(Request(request.scope, counted))
-            except Exception:
-                # Whoever was reading (the CSRF check, FastAPI's body parser) may have turned
-                # the refusal into an error of its own.
-                if seen[0] > limit:
-                    raise too_large(request) from None
-                raise
-
-        return limited
+BodyLimitedRoute = body_limited(limit_bytes, too_large)

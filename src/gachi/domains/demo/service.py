@@ -14,7 +14,7 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -31,6 +31,7 @@ from gachi.domains.accounts import service as accounts
 from gachi.domains.data import service as data
 from gachi.domains.organisations import service as organisations
 from gachi.domains.programmes import service as programmes
+from gachi.domains.publishing import service as publishing
 from gachi.domains.runs import service as runs
 from gachi.domains.runs.compute import measure_organisation
 from gachi.kernel.brn import check_digit
@@ -66,6 +67,8 @@ class DemoOrganisation:
     programmes: tuple[DemoProgramme, ...]
     # (programme name, period, input column) -> value
     points: Mapping[tuple[str, int, str], float]
+    # years to publish, peer_comparison, and a restatement: {year, reason, points}
+    publish: Mapping[str, Any] = field(default_factory=dict)
 
     def person(self, *roles: str) -> Person:
         """The first person with one of `roles`, in the order asked."""
@@ -137,6 +140,7 @@ def read_demo() -> Demo:
                     for p in o["programmes"]
                 ),
                 points=points[o["name"]],
+                publish=o.get("publish") or {},
             )
         )
     return Demo(str(spec["password"]), tuple(orgs))
@@ -199,6 +203,9 @@ def load_demo(
         points += _programmes_and_data(repo, settings, o, users)
         say(t("demo.step-run", organisation=o.name))
         _measure(repo, settings, users[o.person("owner").email], draws)
+        if o.publish:
+            say(t("demo.step-publish", organisation=o.name))
+            _publish(repo, settings, o, users, draws)
     return Loaded(False, len(demo.organisations), points, len(demo.organisations), who)
 
 
@@ -275,3 +282,33 @@ def _measure(repo: TenantRepository, settings: Settings, user: User, draws: int 
         seed=run.seed,
     )
     runs.store(repo, run, measured, inputs.programmes, inputs.data_version)
+
+
+def _publish(
+    repo: TenantRepository,
+    settings: Settings,
+    o: DemoOrganisation,
+    users: Mapping[str, User],
+    draws: int | None,
+) -> None:
+    """Publish the organisation's years; then, for a restatement, correct its data, measure
+    again and publish the year again with the reason."""
+    owner = users[o.person("owner").email]
+    for year in o.publish.get("years", []):
+        publishing.publish(repo, owner, settings, year=year)
+    publishing.set_peer_comparison(repo, owner, bool(o.publish.get("peer_comparison")))
+    restatement = o.publish.get("restatement")
+    if not restatement:
+        return
+    ids = {p.name: p.id for p in programmes.programmes(repo)}
+    year = int(restatement["year"])
+    changes = []
+    for point in restatement["points"]:
+        pid = ids[point["programme"]]
+        found = data.grid(repo, settings, pid).cells.get((year, point["column"]))
+        version = found.version_id if found is not None else 0
+        changes.append(data.Change(pid, year, point["column"], float(point["value"]), version))
+    clerk = users[o.person("editor", "owner").email]
+    data.save_changes(repo, settings, clerk.id, changes)
+    _measure(repo, settings, owner, draws)
+    publishing.publish(repo, owner, settings, year=year, reason=str(restatement["reason"]))

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
+from fastapi import APIRouter, Query
+
+from gachi.domains.listing import Page, paged
 from gachi.domains.organisations import service
 from gachi.domains.organisations.schemas import MemberOut, OrganisationIn, OrganisationOut
-from gachi.web.deps import CurrentUser, Db, Viewer
+from gachi.web.deps import CurrentUser, Db, Limit, Offset, Viewer
 
 router = APIRouter(prefix="/api/v1/orgs", tags=["organisations"])
 
+RoleFilter = Annotated[
+    str | None, Query(pattern="^(" + "|".join(service.ROLES) + ")$", description="One role")
+]
 
-@router.get("", response_model=list[OrganisationOut])
-def list_organisations(user: CurrentUser, db: Db) -> list[OrganisationOut]:
-    return [OrganisationOut.of(o, role) for o, role in service.organisations_of(db, user)]
+
+@router.get("", response_model=Page[OrganisationOut])
+def list_organisations(
+    user: CurrentUser, db: Db, limit: Limit = 100, offset: Offset = 0, role: RoleFilter = None
+) -> Page[OrganisationOut]:
+    """The organisations the person belongs to (with `role`, if given), by name."""
+    mine = service.organisations_of(db, user)
+    return paged(
+        [OrganisationOut.of(o, r) for o, r in mine if role is None or r == role], limit, offset
+    )
 
 
 @router.post("", response_model=OrganisationOut, status_code=201)
@@ -27,9 +40,14 @@ def get_organisation(member: Viewer) -> OrganisationOut:
     return OrganisationOut.of(member.organisation, member.role)
 
 
-@router.get("/{org_id}/members", response_model=list[MemberOut])
-def list_members(member: Viewer, db: Db) -> list[MemberOut]:
-    return [
-        MemberOut(user_id=u.id, name=u.name, email=u.email, role=role)
-        for u, role in service.members(db, member.org_id)
+@router.get("/{org_id}/members", response_model=Page[MemberOut])
+def list_members(
+    member: Viewer, db: Db, limit: Limit = 100, offset: Offset = 0, role: RoleFilter = None
+) -> Page[MemberOut]:
+    """The organisation's members (with `role`, if given), by name."""
+    found = [
+        MemberOut(user_id=u.id, name=u.name, email=u.email, role=r)
+        for u, r in service.members(db, member.org_id)
+        if role is None or r == role
     ]
+    return paged(found, limit, offset)

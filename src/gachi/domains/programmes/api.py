@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from gachi.db.models import Programme
+from gachi.domains.listing import Page, paged
 from gachi.domains.programmes import own, service
 from gachi.domains.programmes.deps import OwnRow, ProgrammeRow
 from gachi.domains.programmes.schemas import (
@@ -20,9 +23,10 @@ from gachi.domains.programmes.schemas import (
     ProgrammePatch,
     check_out,
 )
+from gachi.engine.spec import SKCategory
 from gachi.errors import NotFound
 from gachi.kernel.i18n import current_lang
-from gachi.web.deps import AppSettings, Editor, Viewer
+from gachi.web.deps import AppSettings, Editor, Limit, Offset, Viewer
 
 router = APIRouter(prefix="/api/v1/orgs/{org_id}", tags=["programmes"])
 
@@ -31,10 +35,21 @@ def _out(member: Viewer, row: Programme) -> ProgrammeOut:
     return ProgrammeOut.of(row, service.chosen_for(member.repo, row.id))
 
 
-@router.get("/programmes", response_model=list[ProgrammeOut])
-def list_programmes(member: Viewer) -> list[ProgrammeOut]:
+KindFilter = Annotated[
+    str | None, Query(pattern="^(" + "|".join(service.KINDS) + ")$", description="One kind")
+]
+CategoryFilter = Annotated[SKCategory | None, Query(description="One SK DBL category")]
+
+
+@router.get("/programmes", response_model=Page[ProgrammeOut])
+def list_programmes(
+    member: Viewer, limit: Limit = 100, offset: Offset = 0, kind: KindFilter = None
+) -> Page[ProgrammeOut]:
+    """The organisation's programmes by name, with the indicators chosen for each."""
+    rows, total = service.programme_page(member.repo, kind=kind, limit=limit, offset=offset)
     chosen = service.chosen_indicators(member.repo)
-    return [ProgrammeOut.of(p, chosen.get(p.id, [])) for p in service.programmes(member.repo)]
+    items = [ProgrammeOut.of(p, chosen.get(p.id, [])) for p in rows]
+    return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.post("/programmes", response_model=ProgrammeOut, status_code=201)
@@ -87,13 +102,30 @@ def remove_indicator(row: ProgrammeRow, indicator_id: str, member: Editor) -> No
 # ------------------------------------------------------------------------------ indicators
 
 
-@router.get("/indicators", response_model=list[IndicatorOut])
-def list_indicators(member: Viewer, settings: AppSettings) -> list[IndicatorOut]:
-    """The shipped catalogue and the organisation's own indicators."""
+@router.get("/indicators", response_model=Page[IndicatorOut])
+def list_indicators(
+    member: Viewer,
+    settings: AppSettings,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    category: CategoryFilter = None,
+    own_only: Annotated[
+        bool | None, Query(alias="own", description="Only own indicators (true) or shipped (false)")
+    ] = None,
+) -> Page[IndicatorOut]:
+    """The shipped catalogue and the organisation's own indicators, by id."""
     catalog = service.org_catalog(member.repo, settings)
     mine = {row.indicator_id: row for row in own.own_indicators(member.repo)}
     lang = current_lang()
-    return [IndicatorOut.of(catalog.entries[i], lang, mine.get(i)) for i in sorted(catalog.entries)]
+    ids = [
+        i
+        for i in sorted(catalog.entries)
+        if (category is None or catalog.entries[i].spec.frameworks.sk == category)
+        and (own_only is None or (i in mine) == own_only)
+    ]
+    shown = ids[offset : offset + limit]
+    items = [IndicatorOut.of(catalog.entries[i], lang, mine.get(i)) for i in shown]
+    return Page(items=items, total=len(ids), limit=limit, offset=offset)
 
 
 @router.post("/indicators/check", response_model=CheckOut)
@@ -104,9 +136,9 @@ def check_definition(body: DefinitionIn, member: Editor, settings: AppSettings) 
     return check_out(checked, current_lang())
 
 
-@router.get("/indicators/custom", response_model=list[OwnOut])
-def list_own(member: Viewer) -> list[OwnOut]:
-    return [OwnOut.of(row) for row in own.own_indicators(member.repo)]
+@router.get("/indicators/custom", response_model=Page[OwnOut])
+def list_own(member: Viewer, limit: Limit = 100, offset: Offset = 0) -> Page[OwnOut]:
+    return paged([OwnOut.of(row) for row in own.own_indicators(member.repo)], limit, offset)
 
 
 @router.post("/indicators/custom", response_model=OwnOut, status_code=201)

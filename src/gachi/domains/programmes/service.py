@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -66,6 +67,21 @@ def programmes(repo: TenantRepository) -> Sequence[Programme]:
     """The organisation's programmes, by name."""
     query = repo.select(Programme).order_by(Programme.name, Programme.id)
     return repo.db.scalars(query).all()
+
+
+def programme_page(
+    repo: TenantRepository, *, kind: str | None = None, limit: int = 100, offset: int = 0
+) -> tuple[Sequence[Programme], int]:
+    """A page of the organisation's programmes (of one `kind`, if given), by name, and how many
+    there are in all."""
+    query = repo.select(Programme)
+    if kind is not None:
+        query = query.where(Programme.kind == kind)
+    total = repo.db.scalar(query.with_only_columns(func.count(Programme.id))) or 0
+    rows = repo.db.scalars(
+        query.order_by(Programme.name, Programme.id).limit(limit).offset(offset)
+    ).all()
+    return rows, total
 
 
 def programme(repo: TenantRepository, programme_id: object) -> Programme:

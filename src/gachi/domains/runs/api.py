@@ -75,13 +75,21 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 
 
+StatusFilter = Annotated[
+    str | None,
+    Query(pattern="^(" + "|".join(service.STATUSES) + ")$", description="Runs of one status"),
+]
+
+
 @router.get("/runs", response_model=RunPage)
-def list_runs(member: Viewer, limit: Limit = 50, offset: Offset = 0) -> RunPage:
+def list_runs(
+    member: Viewer, limit: Limit = 50, offset: Offset = 0, status: StatusFilter = None
+) -> RunPage:
     lang = current_lang()
-    rows = service.runs(member.repo, limit=limit, offset=offset)
+    rows = service.runs(member.repo, limit=limit, offset=offset, status=status)
     return RunPage(
         items=[RunOut.of(run, lang, total=total) for run, total in rows],
-        total=service.count_runs(member.repo),
+        total=service.count_runs(member.repo, status),
         limit=limit,
         offset=offset,
     )

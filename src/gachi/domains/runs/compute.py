@@ -60,6 +60,7 @@ class Measurement:
     summary: dict[str, Any]  # JSON: totals, by category / period / programme / indicator, ranges
     plan_fingerprint: str
     indicator_versions: dict[str, dict[str, Any]]  # id -> version, spec hash, names, category
+    lineage: Mapping[str, Lineage]  # the engine's lineage of every indicator of the plan
 
 
 def measure_organisation(
@@ -112,7 +113,7 @@ def measure_organisation(
         }
         for i, lin in result.lineage.items()
     }
-    return Measurement(tuple(cells), summary, plan.fingerprint(), versions)
+    return Measurement(tuple(cells), summary, plan.fingerprint(), versions, result.lineage)
 
 
 def _indicators(
@@ -245,11 +246,15 @@ def _with_band(c: Cell, band: Band) -> Cell:
 def _sums_of(c: Cell, lin: Lineage) -> Iterable[tuple[Any, ...]]:
     """The sums a cell is part of; an indicator outside the totals only in its own."""
     yield ("indicator", c.indicator)
+    yield ("year-indicator", c.period, c.indicator)
     if lin.in_totals:
         yield ("total",)
         yield ("period", c.period)
         yield ("category", lin.category)
         yield ("programme", c.programme_id)
+        # One year alone, as a formula book publishes it.
+        yield ("year-category", c.period, lin.category)
+        yield ("year-programme", c.period, c.programme_id)
 
 
 def _band(band: Band | None) -> dict[str, float] | None:
@@ -347,5 +352,54 @@ def _summary(
             ),
             key=lambda row: (-abs(row["value"]), row["indicator"]),
         ),
+        "years": _years(cells, lineage, bands, programmes),
         "warnings": warnings,
     }
+
+
+def _years(
+    cells: Sequence[Cell],
+    lineage: Mapping[str, Lineage],
+    bands: Mapping[tuple[Any, ...], Band],
+    programmes: Mapping[int, str],
+) -> dict[str, dict[str, Any]]:
+    """Each period on its own: its total, categories, programmes and indicators with ranges
+    from the same draws (what publishing one reporting year reads)."""
+    out: dict[str, dict[str, Any]] = {}
+    for period in sorted({c.period for c in cells}):
+        mine = [c for c in cells if c.period == period]
+        by_category: dict[str, float] = defaultdict(float)
+        by_programme: dict[int, float] = defaultdict(float)
+        by_indicator: dict[str, float] = defaultdict(float)
+        for c in mine:
+            by_indicator[c.indicator] += c.value
+            if lineage[c.indicator].in_totals:
+                by_category[lineage[c.indicator].category] += c.value
+                by_programme[c.programme_id] += c.value
+        out[str(period)] = {
+            "total": sum(by_category.values()),
+            "band": _band(bands.get(("period", period))),
+            "by_category": [
+                {
+                    "category": k,
+                    "value": by_category[k],
+                    "band": _band(bands.get(("year-category", period, k))),
+                }
+                for k in SK_ORDER
+                if k in by_category
+            ],
+            "by_programme": [
+                {
+                    "programme_id": pid,
+                    "programme": programmes.get(pid, str(pid)),
+                    "value": v,
+                    "band": _band(bands.get(("year-programme", period, pid))),
+                }
+                for pid, v in sorted(by_programme.items(), key=lambda kv: -abs(kv[1]))
+            ],
+            "by_indicator": {
+                i: {"value": v, "band": _band(bands.get(("year-indicator", period, i)))}
+                for i, v in by_indicator.items()
+            },
+        }
+    return out

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, update
+from sqlalchemy import Select, func, update
 from sqlalchemy.orm import Session, defer
 
 from gachi.config import Settings
@@ -24,6 +24,7 @@ from gachi.errors import Conflict, GachiError, InvalidInput, Issue
 ALLOWED_DRAWS = (0, 1000, 10_000)
 MAX_SEED = 2**31 - 1
 ACTIVE = ("queued", "running")
+STATUSES = ("queued", "running", "done", "failed")
 SHOWN_CELLS = 200  # cells listed under an explanation
 
 
@@ -85,13 +86,13 @@ def active_run(repo: TenantRepository) -> Run | None:
 
 
 def runs(
-    repo: TenantRepository, *, limit: int = 50, offset: int = 0
+    repo: TenantRepository, *, limit: int = 50, offset: int = 0, status: str | None = None
 ) -> list[tuple[Run, float | None]]:
-    """The organisation's runs, newest first, each with its total (the summary itself, which
-    may be large, is not read)."""
+    """The organisation's runs (of one `status`, if given), newest first, each with its total
+    (the summary itself, which may be large, is not read)."""
     total = Run.summary["total"].as_float()
     query = (
-        repo.select(Run)
+        _of_status(repo, status)
         .options(defer(Run.summary), defer(Run.indicator_versions))
         .add_columns(total)
         .order_by(Run.id.desc())
@@ -101,9 +102,14 @@ def runs(
     return [(row[0], row[1]) for row in repo.db.execute(query).all()]
 
 
-def count_runs(repo: TenantRepository) -> int:
-    query = repo.select(Run).with_only_columns(func.count(Run.id))
+def count_runs(repo: TenantRepository, status: str | None = None) -> int:
+    query = _of_status(repo, status).with_only_columns(func.count(Run.id))
     return int(repo.db.scalar(query) or 0)
+
+
+def _of_status(repo: TenantRepository, status: str | None) -> Select[Run]:
+    query = repo.select(Run)
+    return query if status is None else query.where(Run.status == status)
 
 
 def get_run(repo: TenantRepository, run_id: object) -> Run:
@@ -264,3 +270,36 @@ def fail_interrupted(db: Session) -> int:
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def measure_values(
+    catalog: Catalog,
+    chosen: Mapping[int, Sequence[str]],
+    frame: pd.DataFrame,
+    programmes: Mapping[int, str],
+) -> dict[tuple[int, int, str], float] | None:
+    """Point values (no ranges) of every chosen programme × period × indicator of `frame`,
+    computed now: what a restatement recomputes under mixed versions of data and definitions.
+    Indicators `catalog` lacks are skipped and inputs `frame` lacks count as not entered;
+    `{}` when nothing can be measured, `None` when the definitions cannot measure this data."""
+    from gachi.domains.runs.compute import measure_organisation
+    from gachi.engine.plan import columns_of
+
+    known = {pid: [i for i in inds if i in catalog.entries] for pid, inds in chosen.items()}
+    if not any(known.values()):
+        return {}
+    frame = frame.copy()
+    for inds in known.values():
+        for ident in inds:
+            for column in columns_of(catalog, catalog.entries[ident]):
+                if column not in frame.columns:
+                    frame[column] = float("nan")
+    try:
+        measured = measure_organisation(catalog, known, frame, programmes)
+    except InvalidInput as err:
+        if err.first.code in ("run.nothing-measured", "run.no-data"):
+            return {}
+        return None
+    except GachiError:
+        return None
+    return {(c.programme_id, c.period, c.indicator): c.value for c in measured.cells}

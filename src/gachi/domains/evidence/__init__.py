@@ -1,0 +1,1 @@
+"""Evidence: files attached to data points and indicators, and verifiers' access to them."""

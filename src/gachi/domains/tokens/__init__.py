@@ -1,0 +1,1 @@
+"""Personal API tokens with scopes, for scripts that call the JSON API."""

@@ -1,0 +1,74 @@
+"""The API tokens page of the signed-in person: make one (its secret shown once), see them all,
+revoke one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from gachi.db.models import User
+from gachi.domains.tokens import service
+from gachi.errors import GachiError
+from gachi.web.deps import CurrentUser, Db
+from gachi.web.render import field_errors, page
+
+router = APIRouter()
+SHOWN = 200  # the newest tokens listed; revoked ones stay for the record
+
+
+def _expiry(text: str) -> int | None:
+    if text == "never":
+        return None
+    return int(text) if text.isdigit() and len(text) <= 4 else -1  # -1: refused by the service
+
+
+def _page(
+    request: Request, db: Db, user: User, extra: dict[str, Any] | None = None, status: int = 200
+) -> Response:
+    rows, _total = service.tokens_of(db, user, limit=SHOWN)
+    context = {
+        "tokens": [(row, service.status(row)) for row in rows],
+        "scopes": service.SCOPES,
+        "expiries": service.EXPIRY_DAYS,
+        "values": {"expires": str(service.DEFAULT_EXPIRY), "scopes": ["read"]},
+        "errors": {},
+        "secret_prefix": service.SECRET_PREFIX,
+        **(extra or {}),
+    }
+    return page(request, "tokens/list.html.j2", context, status=status)
+
+
+@router.get("/account/tokens")
+def tokens_page(request: Request, user: CurrentUser, db: Db) -> Response:
+    return _page(request, db, user, {"revoked": request.query_params.get("revoked") == "1"})
+
+
+@router.post("/account/tokens")
+def create_token(
+    request: Request,
+    user: CurrentUser,
+    db: Db,
+    name: Annotated[str, Form()] = "",
+    scopes: Annotated[list[str] | None, Form()] = None,
+    expires: Annotated[str, Form()] = str(service.DEFAULT_EXPIRY),
+) -> Response:
+    form = service.TokenForm(name, scopes or [], _expiry(expires))
+    try:
+        made = service.create_token(db, user, form)
+    except GachiError as err:
+        db.rollback()
+        values = {"name": name, "scopes": scopes or [], "expires": expires}
+        extra = {"values": values, "errors": field_errors(err)}
+        return _page(request, db, user, extra, status=err.status)
+    # The secret is in this response only: not in a redirect's URL, not in any cache.
+    response = _page(request, db, user, {"made": made})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(user: CurrentUser, db: Db, token_id: int) -> Response:
+    service.revoke(db, user, token_id)
+    return RedirectResponse("/account/tokens?revoked=1", status_code=303)
