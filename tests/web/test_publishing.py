@@ -256,3 +256,41 @@ def test_a_script_publishes_only_with_a_token_of_the_publish_scope(client, engin
         assert made.status_code == 201, made.text
         listed = script.get(url, headers=bearer(publisher)).json()
         assert listed["total"] == 1 and listed["items"][0]["version"] == 1
+
+
+def test_a_run_made_under_other_catalogue_settings_is_not_published(
+    client, engine, app, tmp_path
+) -> None:
+    """Same data, same definitions, but the catalogue's report year moved since the run: the
+    book would carry figures at the old prices with the new settings."""
+    import shutil
+
+    from gachi.config import Settings
+
+    org = mentoring_org(client, engine).org
+    run_to_end(client, org)
+    catalogue = tmp_path / "catalogue"
+    shutil.copytree(app.state.settings.catalog_dir, catalogue)
+    settings_file = catalogue / "catalog.yaml"
+    settings_file.write_text(
+        settings_file.read_text(encoding="utf-8").replace("report_year: 2024", "report_year: 2025"),
+        encoding="utf-8",
+    )
+    old = app.state.settings
+    app.state.settings = Settings(**{**old.__dict__, "catalog_dir": catalogue})
+    try:
+        refused = publish(client, org, 2024)
+    finally:
+        app.state.settings = old
+    assert (refused.status_code, refused.json()["error"]["code"]) == (409, "publish.stale-settings")
+    assert publish(client, org, 2024).status_code == 201
+
+
+def test_a_json_field_out_of_range_is_explained_in_the_readers_language(client, engine) -> None:
+    org = mentoring_org(korean(client), engine).org
+    body = publish(client, org, 1800).json()["error"]
+    assert body["code"] == "input.field-invalid"
+    assert body["message"] == "'year' 값이 올바르지 않습니다: 1990 이상이어야 합니다"
+    client.cookies.set("gachi_lang", "en")
+    english = publish(client, org, "스물").json()["error"]["message"]
+    assert english == "'year' is not valid: it is not a whole number"

@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from gachi.errors import GachiError, InvalidInput, Issue, NotFound, Unauthenticated
-from gachi.kernel.i18n import current_lang
+from gachi.kernel.i18n import current_lang, t
 from gachi.web.render import page
 from gachi.web.routes import route_table
 
@@ -29,6 +29,48 @@ log = logging.getLogger("gachi.web")
 
 def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
+
+
+# Pydantic's error types, said in the reader's language (its own messages are English only);
+# a type not listed here keeps Pydantic's message.
+_REASONS = {
+    "missing": "input.reason.missing",
+    "extra_forbidden": "input.reason.extra",
+    "int_parsing": "input.reason.not-a-whole-number",
+    "int_type": "input.reason.not-a-whole-number",
+    "int_from_float": "input.reason.not-a-whole-number",
+    "float_parsing": "input.reason.not-a-number",
+    "float_type": "input.reason.not-a-number",
+    "bool_parsing": "input.reason.not-true-or-false",
+    "bool_type": "input.reason.not-true-or-false",
+    "string_type": "input.reason.not-text",
+    "list_type": "input.reason.not-a-list",
+    "dict_type": "input.reason.not-an-object",
+    "model_attributes_type": "input.reason.not-an-object",
+    "greater_than_equal": "input.reason.at-least",
+    "greater_than": "input.reason.more-than",
+    "less_than_equal": "input.reason.at-most",
+    "less_than": "input.reason.less-than",
+    "string_too_long": "input.reason.too-long",
+    "string_too_short": "input.reason.too-short",
+    "too_long": "input.reason.too-many",
+    "too_short": "input.reason.too-few",
+    "literal_error": "input.reason.one-of",
+    "enum": "input.reason.one-of",
+    "json_invalid": "input.reason.json",
+    "date_parsing": "input.reason.date",
+    "date_from_datetime_parsing": "input.reason.date",
+    "datetime_parsing": "input.reason.date",
+    "datetime_from_date_parsing": "input.reason.date",
+}
+
+
+def _reason(problem: Any, lang: Any) -> str:
+    code = _REASONS.get(str(problem.get("type", "")))
+    if code is None:
+        return str(problem.get("msg", ""))
+    ctx = {k: str(v) for k, v in (problem.get("ctx") or {}).items()}
+    return t(code, lang, **ctx)
 
 
 def render(request: Request, err: GachiError) -> Response:
@@ -88,10 +130,14 @@ def install(app: FastAPI) -> None:
         # A malformed id in the path names nothing that exists: that is a 404, not a 422.
         if any(p.get("loc", ("",))[0] == "path" for p in problems):
             return render(request, NotFound("page", request.url.path))
+        lang = current_lang()
         issues = [
             Issue(
                 "input.field-invalid",
-                {"field": ".".join(str(x) for x in p.get("loc", ())[1:]), "reason": p.get("msg")},
+                {
+                    "field": ".".join(str(x) for x in p.get("loc", ())[1:]),
+                    "reason": _reason(p, lang),
+                },
             )
             for p in problems
         ]

@@ -29,6 +29,7 @@ def comparison(year: int, books: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             {
                 "organisation_id": b["organisation"]["id"],
                 "organisation": b["organisation"]["name"],
+                "currency": b["currency"],
                 "value": c["value"],
                 "band": c.get("band"),
             }
@@ -50,6 +51,7 @@ def comparison(year: int, books: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                 {
                     "organisation_id": b["organisation"]["id"],
                     "organisation": b["organisation"]["name"],
+                    "currency": b["currency"],
                     "value": i["value"],
                     "band": i.get("band"),
                     "version": i["version"],

@@ -70,6 +70,10 @@ def _stale(run: Run, catalog: Catalog, data_version: str) -> list[Issue]:
         entry = catalog.entries.get(ident)
         if entry is None or entry.spec.spec_hash() != seen.get("spec_hash"):
             issues.append(Issue("publish.stale-definition", {"run": run.id, "indicator": ident}))
+    if not issues and runs.plan_fingerprint_now(catalog, run) != run.plan_fingerprint:
+        # Same data, same definitions: the catalogue's settings (report year, currency, price
+        # index, discount rate) changed since the run.
+        issues.append(Issue("publish.stale-settings", {"run": run.id}))
     return issues
 
 

@@ -303,3 +303,16 @@ def measure_values(
     except GachiError:
         return None
     return {(c.programme_id, c.period, c.indicator): c.value for c in measured.cells}
+
+
+def plan_fingerprint_now(catalog: Catalog, run: Run) -> str | None:
+    """The fingerprint `run`'s plan would have with `catalog` as it is now (its indicators'
+    versions and definitions and the catalogue's settings); None when it no longer compiles."""
+    from gachi.domains.runs.compute import KEYS
+    from gachi.engine.plan import compile_plan
+
+    ids = [i for i in catalog.order if i in (run.indicator_versions or {})]
+    try:
+        return compile_plan(catalog, ids, group_by=KEYS).fingerprint()
+    except GachiError:
+        return None
