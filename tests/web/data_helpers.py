@@ -63,7 +63,7 @@ def stored(engine: Engine, org_id: int) -> dict[tuple[int, int, str], float]:
             .with_only_columns(
                 DataPoint.programme_id, DataPoint.period, DataPoint.name, DataPoint.value
             )
-        ).tuples()
+        )
         return {(p, y, n): v for p, y, n, v in rows}
 
 

@@ -61,3 +61,17 @@ def create_org(client: TestClient, name: str = "가온텔레콤", **fields: str)
 def person_with_org(client: TestClient, email: str, org: str) -> int:
     sign_up(client, email)
     return create_org(client, org)
+
+
+def make_token(client: TestClient, **body: Any) -> dict[str, Any]:
+    """A personal API token of the client's person, made through the JSON API with the browser
+    session (the secret is in `["token"]`)."""
+    response = api(client, "POST", "/api/v1/account/tokens", json={"name": "스크립트", **body})
+    assert response.status_code == 201, response.text
+    made: dict[str, Any] = response.json()
+    return made
+
+
+def bearer(secret: str) -> dict[str, str]:
+    """The header a script sends with its token."""
+    return {"Authorization": f"Bearer {secret}"}

@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from web.data_helpers import korean
-from web.helpers import api, log_in, post, sign_up
+from web.helpers import api, bearer, log_in, make_token, post, sign_up
 from web.publishing_helpers import (
     measure_and_publish,
     mentoring,
@@ -242,8 +242,6 @@ def test_logged_in_people_see_the_public_pages_too(client, engine) -> None:
 
 
 def test_a_script_publishes_only_with_a_token_of_the_publish_scope(client, engine, app) -> None:
-    from web.test_tokens import bearer, make_token
-
     org = mentoring_org(client, engine).org
     run_to_end(client, org)
     writer = make_token(client, scopes=["read", "write"])["token"]

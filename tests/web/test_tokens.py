@@ -21,21 +21,18 @@ from gachi.db.models import ApiToken, AuditEntry, User
 from gachi.domains.tokens import service
 from gachi.errors import Unauthenticated
 from gachi.web.deps import CurrentUser, token_scope
-from web.helpers import api, create_org, person_with_org, post, sign_up, token
+from web.helpers import (
+    api,
+    bearer,
+    create_org,
+    make_token,
+    person_with_org,
+    post,
+    sign_up,
+    token,
+)
 
 PROGRAMME = {"name": "행복나눔 봉사단"}
-
-
-def make_token(client: TestClient, **body: Any) -> dict[str, Any]:
-    """A token of the client's person, made through the JSON API with the browser session."""
-    response = api(client, "POST", "/api/v1/account/tokens", json={"name": "스크립트", **body})
-    assert response.status_code == 201, response.text
-    made: dict[str, Any] = response.json()
-    return made
-
-
-def bearer(secret: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {secret}"}
 
 
 @pytest.fixture

@@ -68,7 +68,7 @@ def plan(repo: TenantRepository, parsed: Parsed) -> Plan:
     pids = {e.programme_id for e in parsed.entries}
     for ident, pid, period, name, version, value in repo.db.execute(
         query.where(DataPoint.programme_id.in_(pids))
-    ).tuples():
+    ):
         stored[(pid, period, name)] = (ident, version, value)
     for e in parsed.entries:
         counts = out.by_programme.setdefault(e.programme_id, [0, 0, 0])

@@ -163,15 +163,15 @@ def records_frame(repo: TenantRepository) -> pd.DataFrame:
     name (NaN where no value was entered)."""
     org = repo.db.get(Organisation, repo.organisation_id)
     names = dict(
-        repo.db.execute(repo.select(Programme).with_only_columns(Programme.id, Programme.name))
-        .tuples()
-        .all()
+        repo.db.execute(
+            repo.select(Programme).with_only_columns(Programme.id, Programme.name)
+        ).all()
     )
     rows = repo.db.execute(
         repo.select(DataPoint).with_only_columns(
             DataPoint.programme_id, DataPoint.period, DataPoint.name, DataPoint.value
         )
-    ).tuples()
+    )
     long = pd.DataFrame(rows.all(), columns=["programme_id", "period", "name", "value"])
     keys = ["organisation", "programme", "programme_id", "period"]
     if long.empty:
@@ -199,7 +199,7 @@ def data_version(repo: TenantRepository) -> str:
     deleted (runs record it as their data version)."""
     digest = hashlib.sha256()
     query = repo.select(DataPoint).with_only_columns(DataPoint.id, DataPoint.version_id)
-    for ident, version in repo.db.execute(query.order_by(DataPoint.id)).tuples():
+    for ident, version in repo.db.execute(query.order_by(DataPoint.id)):
         digest.update(f"{ident}:{version};".encode())
     return digest.hexdigest()
 

@@ -97,7 +97,7 @@ def known(repo: TenantRepository, settings: Settings) -> Known:
     progs = programmes(repo)
     stored: dict[int, set[str]] = {}
     query = repo.select(DataPoint).with_only_columns(DataPoint.programme_id, DataPoint.name)
-    for pid, name in repo.db.execute(query.distinct()).tuples():
+    for pid, name in repo.db.execute(query.distinct()):
         stored.setdefault(pid, set()).add(name)
     inputs: dict[int, dict[str, str]] = {}
     negative_ok: dict[tuple[int, str], bool] = {}

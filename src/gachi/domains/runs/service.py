@@ -198,7 +198,7 @@ def load_inputs(repo: TenantRepository, settings: Settings) -> Inputs:
         catalog=org_catalog(repo, settings),
         chosen=chosen_indicators(repo),
         frame=records_frame(repo),
-        programmes={pid: name for pid, name in repo.db.execute(names).tuples()},
+        programmes={pid: name for pid, name in repo.db.execute(names)},
         data_version=data_version(repo),
     )
 
