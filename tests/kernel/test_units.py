@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gachi.errors import InvalidInput
-from gachi.kernel.units import DIMENSIONLESS, Unit, parse_unit
+from gachi.kernel.units import DIMENSIONLESS, Unit, parse_unit, unit_label
 
 
 def test_money_per_emission() -> None:
@@ -127,3 +127,49 @@ def test_with_currency_swaps_only_the_money_atom() -> None:
 def test_atom_order_does_not_matter() -> None:
     assert parse_unit("person·KRW") == parse_unit("KRW·person")
     assert parse_unit(" KRW / tCO2e ") == parse_unit("KRW/tCO2e")
+
+
+# ---- display: unit_label -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("unit", "korean"),
+    [
+        ("case", "건"),
+        ("person", "명"),
+        ("minute/case", "분/건"),
+        ("KRW/hour", "원/시간"),
+        ("KRW/(person·month)", "원/(명·개월)"),
+        ("case/call", "건/통"),
+        ("USD/tCO2e", "달러/tCO2e"),
+        ("KRW/t", "원/톤"),
+        ("KRW*hour", "원·시간"),
+        ("명/건", "명/건"),  # a Korean alias stays Korean
+        # SI and scientific units stay as they are
+        ("tCO2e/MWh", "tCO2e/MWh"),
+        ("MWh", "MWh"),
+        ("km", "km"),
+        ("m^2", "m²"),
+        ("%", "%"),
+    ],
+)
+def test_units_read_in_korean(unit: str, korean: str) -> None:
+    assert unit_label(unit, "ko") == korean
+
+
+def test_units_in_english_are_as_written_and_aliases_are_named() -> None:
+    assert unit_label("KRW/hour", "en") == "KRW/hour"
+    assert unit_label("minute/case", "en") == "minute/case"
+    assert unit_label("명/건", "en") == "person/case"
+
+
+def test_a_plain_number_has_no_unit_to_show() -> None:
+    # "0.0917 1" would read as 0.09171.
+    assert unit_label("1", "ko") == unit_label("1", "en") == unit_label(" 1 ", "ko") == ""
+    assert unit_label("1/hour", "ko") == "1/시간"
+
+
+def test_a_label_never_fails_on_what_is_not_a_unit() -> None:
+    assert unit_label("bogus/zz", "ko") == "bogus/zz"
+    assert unit_label("KRW/(hour", "ko") == "KRW/(hour"
+    assert unit_label("", "ko") == ""

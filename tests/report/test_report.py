@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.cell.cell import Cell
 from pypdf import PdfReader
 
 from conftest import DEMO  # type: ignore[import-not-found]
@@ -18,7 +19,7 @@ from gachi.engine.plan import compile_plan
 from gachi.engine.result import Result
 from gachi.engine.run import data_rules, measure
 from gachi.errors import InvalidInput
-from gachi.report import build_report, write_report
+from gachi.report import Report, build_report, write_report
 from gachi.report.html import render_html
 from gachi.report.pdf import build_pdf
 from gachi.report.xlsx import build_workbook
@@ -47,6 +48,9 @@ def test_html_is_self_contained_and_has_every_chart(result: Result) -> None:
     assert "억원" in page
     assert "보이스피싱 피해 예방" in page
     assert "calls * cases_per_call * loss_per_case" in page.replace("blocked_", "")
+    # Distributions, units and licences read in Korean.
+    assert "균등분포(" in page and "uniform(" not in page
+    assert "원/건" in page and "KRW/case" not in page
 
 
 def test_html_in_english(result: Result) -> None:
@@ -91,11 +95,19 @@ def test_xlsx_reads_back_with_the_same_numbers(result: Result) -> None:
     assert summary["C2"].value == pytest.approx(u.total.p5, rel=1e-12)
     results = back["결과"]
     header = [c.value for c in results[1]]
-    value_at = header.index("value (KRW)")
+    assert header[:5] == ["기관", "사업", "기간", "지표 ID", "지표명"]
+    value_at = header.index("값 (원)")
     values = [row[value_at] for row in results.iter_rows(min_row=2, values_only=True)]
     assert sum(v for v in values if v is not None) == pytest.approx(
         sum(result.by_indicator().values()), rel=1e-12
     )
+    # Only the groups with a value of the indicator (or records that could not have one).
+    measured = [r for r in result.rows if r.value is not None or r.undefined]
+    assert len(measured) < len(result.rows)
+    assert results.max_row - 1 == len(measured)
+    # Three periods: each has its own labelled total.
+    labels = [row[0] for row in summary.iter_rows(min_row=2, values_only=True)]
+    assert {"2022년 합계", "2023년 합계", "2024년 합계"} <= set(labels) and "2024" not in labels
     p5_at = header.index("P5")
     assert all(
         row[p5_at] is not None
@@ -110,13 +122,21 @@ def test_xlsx_reads_back_with_the_same_numbers(result: Result) -> None:
     assert back["불확실성"]["A2"].value == "cases_per_call"
 
 
+def _cells_read_back(report: Report) -> list[Cell]:
+    buf = io.BytesIO()
+    build_workbook(report).save(buf)
+    back = load_workbook(io.BytesIO(buf.getvalue()))
+    return [c for ws in back.worksheets for row in ws.iter_rows() for c in row]
+
+
 def test_xlsx_neutralises_formula_text(tmp_path: Path) -> None:
     hostile = _demo_named(tmp_path, '"=HYPERLINK(\\"http://x\\")"')
-    book = build_workbook(build_report(hostile, lang="ko"))
-    cells = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
-    texts = [c for c in cells if isinstance(c, str)]
-    assert not any(c.startswith("=") for c in texts)
-    assert '\'=HYPERLINK("http://x")' in texts
+    cells = _cells_read_back(build_report(hostile, lang="ko"))
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    # Stored as text with the quote-prefix style: it reads as written, no apostrophe in it.
+    named = [c for c in cells if c.value == '=HYPERLINK("http://x")']
+    assert named and all(c.data_type == "s" and c.quotePrefix for c in named)
+    assert not any(isinstance(c.value, str) and c.value.startswith("'") for c in cells)
 
 
 def test_pdf_has_pages_and_korean_text(result: Result) -> None:
@@ -278,14 +298,16 @@ def test_the_period_column_of_the_catalogue_makes_the_trend(tmp_path: Path) -> N
     with open_dataset(tmp_path / "d.csv", data_rules(plan)) as ds:
         result = measure(plan, ds, draws=200)
     report = build_report(result, lang="en")
-    assert [p.label for p in report.periods] == ["2022", "2023", "2024"]
+    assert [p.key for p in report.periods] == ["2022", "2023", "2024"]
+    assert [p.label for p in report.period_totals] == ["Total 2022", "Total 2023", "Total 2024"]
     assert 'id="chart-trend"' in render_html(report)
 
 
 def test_title_cannot_inject_a_formula(result: Result) -> None:
-    book = build_workbook(build_report(result, lang="ko", title='=HYPERLINK("http://x")'))
-    texts = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
-    assert not any(isinstance(v, str) and v.startswith("=") for v in texts)
+    cells = _cells_read_back(build_report(result, lang="ko", title='=HYPERLINK("http://x")'))
+    titles = [c for c in cells if c.value == '=HYPERLINK("http://x")']
+    assert titles and all(c.data_type == "s" and c.quotePrefix for c in titles)
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
 
 
 def test_method_text_says_whether_prices_were_adjusted(tmp_path: Path) -> None:

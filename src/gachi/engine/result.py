@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
 
@@ -41,6 +41,8 @@ class ProxyLineage:
     url: str | None
     licence: str
     uncertainty: str
+    # The distribution's parameters as written (low/mode/high, sd, gsd), in the proxy's units.
+    spread: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ def lineage_of(catalog: Catalog, entry: Entry, factor: float) -> Lineage:
             url=str(p.spec.source.url) if p.spec.source.url else None,
             licence=p.spec.licence,
             uncertainty=p.spec.uncertainty.distribution,
+            spread=p.spec.uncertainty.model_dump(exclude={"distribution"}),
         )
         for p in entry.proxies.values()
     )

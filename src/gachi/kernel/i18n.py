@@ -54,8 +54,14 @@ class _Lenient(dict[str, Any]):
         return "{" + key + "}"
 
 
+@cache
 def message_codes() -> frozenset[str]:
     return frozenset(_catalogue())
+
+
+def known(code: str) -> bool:
+    """Whether the catalogue has message `code`."""
+    return code in _catalogue()
 
 
 def t(code: str, lang: Lang | None = None, /, **params: Any) -> str:

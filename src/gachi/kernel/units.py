@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from gachi.errors import InvalidInput
+from gachi.kernel.i18n import Lang, message_codes, t
 
 CURRENCIES: tuple[str, ...] = ("KRW", "USD", "EUR", "GBP", "JPY")
 
@@ -249,3 +250,39 @@ def _atom(name: str, text: str) -> Unit:
         raise InvalidInput("unit.unknown", unit=text, atom=name, known=", ".join(known_atoms()))
     base, factor = _ATOMS[key]
     return Unit(_norm({base: 1}), factor)
+
+
+# ---- display ------------------------------------------------------------------------------
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def unit_label(unit: str, lang: Lang) -> str:
+    """`unit` as a reader of `lang` reads it after a number: in Korean, counted things, time and
+    currencies by their Korean names (``KRW/hour`` → ``원/시간``, ``minute/case`` → ``분/건``),
+    SI and scientific units as they are (``tCO2e/MWh``); ``""`` for the dimensionless ``1``.
+    Text that is not a unit is returned as written (a label never fails)."""
+    text = unit.strip()
+    if text in ("", "1"):
+        return ""
+    try:
+        parse_unit(text)
+    except InvalidInput:
+        return unit
+    known = message_codes()
+    out: list[str] = []
+    pos = 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        assert m is not None  # the unit parsed
+        pos = m.end()
+        kind = m.lastgroup
+        piece = m.group(kind or 0).replace(" ", "")
+        if kind == "op":
+            out.append("·" if piece == "*" else piece)
+        elif kind == "pow":
+            out.append(piece[1:].translate(_SUPERSCRIPT))
+        else:
+            code = f"unit.{_ALIASES.get(piece, piece)}"
+            out.append(t(code, lang) if code in known else piece)
+    return "".join(out)

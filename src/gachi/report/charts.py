@@ -110,6 +110,9 @@ def _waterfall(report: Report) -> Chart:
         fontweight=600,
         xytext=(0, 3),
         textcoords="offset points",
+        # The range line runs through the label: a white ground keeps it legible.
+        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none"},
+        zorder=5,
     )
     ax.axhline(0, color="#5d6d7e", linewidth=0.8)
     # Room for the value labels above and below the bars (bars hold autoscaling at zero).
@@ -150,7 +153,7 @@ def _trend(report: Report) -> Chart:
             xytext=(0, 6),
             textcoords="offset points",
         )
-    ax.set_xticks(xs, [p.label for p in report.periods])
+    ax.set_xticks(xs, [p.key for p in report.periods])
     ax.margins(x=0.08, y=0.15)
     _style(ax, report)
     title = (

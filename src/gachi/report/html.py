@@ -14,6 +14,7 @@ from fontTools import subset
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from gachi.kernel.cells import clean_text
 from gachi.kernel.files import atomic_output
 from gachi.kernel.money import format_number
 from gachi.report.charts import charts
@@ -27,8 +28,17 @@ def _environment() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_clean,
     )
     return env
+
+
+def _clean(value: object) -> object:
+    # Control characters are not allowed in an HTML page: every text printed is cleaned of them
+    # (markup of ours, the charts and the font slot, has none).
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return clean_text(value)
+    return value
 
 
 FONT_FAMILY = "gachi-ko"

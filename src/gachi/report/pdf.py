@@ -26,11 +26,12 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from gachi.kernel.cells import REPLACEMENT, clean_text
 from gachi.kernel.files import atomic_output
 from gachi.kernel.money import format_number
 from gachi.report.charts import charts
 from gachi.report.fonts import korean_font
-from gachi.report.model import Report
+from gachi.report.model import Report, Restatement
 
 REGULAR = "NanumGothic"
 BOLD = "NanumGothic-Bold"
@@ -63,9 +64,14 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
+def _text(text: object) -> str:
+    # Control characters have no glyph, nor does U+FFFD in the font: a box marks where they were.
+    return clean_text(str(text)).replace(REPLACEMENT, "□")
+
+
 def _p(text: object, style: ParagraphStyle) -> Paragraph:
     # Paragraph reads a small markup language: text from catalogues is escaped first.
-    return Paragraph(escape(str(text)), style)
+    return Paragraph(escape(_text(text)), style)
 
 
 def _table(
@@ -77,7 +83,7 @@ def _table(
     numeric = numeric or set()
     cells = [
         [
-            c if isinstance(c, Flowable) else _p(c, s["num"] if j in numeric and i else s["cell"])
+            c if isinstance(c, Flowable) else _p(c, s["num"] if j in numeric else s["cell"])
             for j, c in enumerate(row)
         ]
         for i, row in enumerate(rows)
@@ -104,13 +110,14 @@ def build_pdf(report: Report) -> bytes:
     story: list[Flowable] = [
         _p(report.title, s["title"]),
         _p(f"{report.subtitle} · {L('report.generated')} {report.generated}", s["sub"]),
-        Spacer(1, 6 * mm),
-        _p(L("report.section-summary"), s["h2"]),
     ]
+    if report.restatement is not None:
+        story += _restatement(report, report.restatement, s)
+    story += [Spacer(1, 6 * mm), _p(L("report.section-summary"), s["h2"])]
     has_range = report.draws is not None
     head = ["", L("cli.value")] + ([L("report.range")] if has_range else [])
     rows: list[Sequence[object]] = [head]
-    for line in (report.total, *report.categories, *report.periods):
+    for line in (report.total, *report.categories, *report.period_totals):
         rows.append(
             [line.label, report.money(line.value)]
             + ([report.range_text(line.band)] if has_range else [])
@@ -178,7 +185,7 @@ def build_pdf(report: Report) -> bytes:
             rows.append(
                 [
                     a.label,
-                    a.distribution,
+                    report.distribution(a.distribution),
                     f"{a.share * 100:.0f}%",
                     report.money(a.total_at_p5),
                     report.money(a.total_at_p95),
@@ -213,13 +220,13 @@ def build_pdf(report: Report) -> bytes:
                 rows.append(
                     [
                         x.name,
-                        f"{format_number(x.value)} {x.unit} ({x.base_year})",
-                        x.uncertainty,
+                        f"{report.quantity(x.value, x.unit)} ({x.base_year})",
+                        report.distribution(x.uncertainty),
                         source,
-                        x.licence,
+                        report.licence(x.licence),
                     ]
                 )
-            block.append(_table(rows, [30 * mm, 34 * mm, 18 * mm, 66 * mm, 26 * mm], s))
+            block.append(_table(rows, [28 * mm, 32 * mm, 22 * mm, 64 * mm, 28 * mm], s))
         story.append(KeepTogether(block))
 
     story.append(_p(L("report.section-method"), s["h2"]))
@@ -243,7 +250,7 @@ def build_pdf(report: Report) -> bytes:
         rightMargin=18 * mm,
         topMargin=16 * mm,
         bottomMargin=16 * mm,
-        title=report.title,
+        title=_text(report.title),
         author="gachi",
         lang=report.lang,
     )
@@ -252,12 +259,55 @@ def build_pdf(report: Report) -> bytes:
         canvas.saveState()  # type: ignore[attr-defined]
         canvas.setFont(REGULAR, 7.5)  # type: ignore[attr-defined]
         canvas.setFillColor(colors.HexColor("#8a96a3"))  # type: ignore[attr-defined]
-        canvas.drawString(18 * mm, 9 * mm, report.title)  # type: ignore[attr-defined]
+        canvas.drawString(18 * mm, 9 * mm, _text(report.title))  # type: ignore[attr-defined]
         canvas.drawRightString(A4[0] - 18 * mm, 9 * mm, str(doc.page))  # type: ignore[attr-defined]
         canvas.restoreState()  # type: ignore[attr-defined]
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buf.getvalue()
+
+
+def _restatement(report: Report, r: Restatement, s: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """The block that says a report is a restatement: why, how the total moved and what
+    moved it."""
+    L = report.label
+    story: list[Flowable] = [
+        _p(L("report.section-restatement"), s["h2"]),
+        _p(L("report.restated", version=r.version, from_version=r.from_version), s["base"]),
+        Spacer(1, 2 * mm),
+    ]
+    rows: list[Sequence[object]] = [
+        [L("report.restatement-reason"), r.reason],
+        [
+            L("report.restatement-totals", version=r.version, from_version=r.from_version),
+            f"{report.money(r.total_before)} → {report.money(r.total_after)}",
+        ],
+        [L("report.restatement-delta"), report.signed_money(r.delta)],
+    ]
+    table = _table(rows, [50 * mm, 124 * mm], s)
+    table.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.white)]))
+    story.append(table)
+    if r.factors:
+        rows = [
+            [
+                L("report.restatement-cause"),
+                L("report.restatement-effect"),
+                L("report.restatement-share"),
+            ]
+        ]
+        rows += [[f.label, report.signed_money(f.value), _pct(f.share)] for f in r.factors]
+        story += [Spacer(1, 2 * mm), _table(rows, [70 * mm, 60 * mm, 44 * mm], s, {1, 2})]
+        if report.restatement_residual_shown:
+            text = L("report.restatement-residual", value=report.money(r.residual))
+            story.append(_p(text, s["note"]))
+    else:
+        story.append(_p(L("report.restatement-unattributed"), s["note"]))
+    story += [Spacer(1, 1 * mm), _p(L("report.restatement-page", path=r.path), s["note"])]
+    return story
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x * 100:.0f}%"
 
 
 def write_pdf(report: Report, path: Path) -> None:

@@ -1,9 +1,11 @@
-"""The report as a workbook: summary, results, inputs, proxies, formulas as text, the SROI Guide's
-value map and the uncertainty analysis — numbers as numbers, every text cell made safe from
-spreadsheet formula injection."""
+"""The report as a workbook: summary, the restatement (of a year published again), results,
+inputs, proxies, formulas as text, the SROI Guide's value map and the uncertainty analysis —
+numbers as numbers, every text cell stored as text: cleaned of characters a workbook cannot hold,
+and text a spreadsheet could take for a formula kept as it reads, with the quote-prefix style."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,15 +15,49 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from gachi.kernel.cells import safe_cell as safe
+from gachi.kernel.cells import clean_text, workbook_cell
 from gachi.kernel.files import atomic_output
-from gachi.kernel.money import format_number
-from gachi.report.model import Report
+from gachi.report.model import Report, Restatement
 
 _HEAD = Font(bold=True)
 _FILL = PatternFill("solid", fgColor="E8EEF5")
 MONEY = "#,##0"
 PCT = "0%"
+_NOT_IN_TITLE = re.compile(r"[\\/*?:\[\]]")
+
+
+class _Rows:
+    """Appends rows to a sheet, every value through `workbook_cell`."""
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws = ws
+        self.row = 0
+
+    def add(self, values: Sequence[Any] = (), formats: dict[int, str] | None = None) -> int:
+        self.row += 1
+        for col, raw in enumerate(values, start=1):
+            value, quote = workbook_cell(raw)
+            if value is None:
+                continue
+            cell = self.ws.cell(row=self.row, column=col, value=value)
+            if quote:
+                cell.data_type = "s"  # text, never a formula, whatever its first character
+                cell.quotePrefix = True
+            if formats and col - 1 in formats and isinstance(value, int | float):
+                cell.number_format = formats[col - 1]
+        return self.row
+
+    def head(self, values: Sequence[Any]) -> None:
+        row = self.add(values)
+        for cell in self.ws[row]:
+            cell.font = _HEAD
+            cell.fill = _FILL
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+
+
+def _new_sheet(book: Workbook, title: str) -> Worksheet:
+    # A sheet's name may not hold some characters, nor more than 31 of them.
+    return book.create_sheet(_NOT_IN_TITLE.sub("_", clean_text(title))[:31])
 
 
 def _sheet(
@@ -30,59 +66,75 @@ def _sheet(
     header: Sequence[str],
     rows: Iterable[Sequence[Any]],
     formats: dict[int, str] | None = None,
-) -> Worksheet:
-    ws = book.create_sheet(title[:31])
-    ws.append([safe(h) for h in header])
-    for cell in ws[1]:
-        cell.font = _HEAD
-        cell.fill = _FILL
-        cell.alignment = Alignment(vertical="top", wrap_text=True)
+) -> _Rows:
+    ws = _new_sheet(book, title)
+    out = _Rows(ws)
+    out.head(header)
     for row in rows:
-        ws.append([safe(v) for v in row])
-    for col, fmt in (formats or {}).items():
-        for (cell,) in ws.iter_rows(min_row=2, min_col=col + 1, max_col=col + 1):
-            cell.number_format = fmt
-    for i, h in enumerate(header, start=1):
-        width = max(
-            [len(str(h))] + [len(str(c.value or "")) for c in ws[get_column_letter(i)][1:200]]
-        )
-        ws.column_dimensions[get_column_letter(i)].width = min(max(10, width * 1.3), 60)
+        out.add(row, formats)
+    _widths(ws, len(header))
     ws.freeze_panes = "A2"
-    return ws
+    return out
+
+
+def _widths(ws: Worksheet, columns: int) -> None:
+    for i in range(1, columns + 1):
+        letter = get_column_letter(i)
+        width = max([0] + [_width(c.value) for c in ws[letter][:200]])
+        ws.column_dimensions[letter].width = min(max(10, width * 1.3), 60)
+
+
+def _width(value: Any) -> int:
+    text = "" if value is None else str(value)
+    # A Korean character takes about two Latin ones.
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
 def build_workbook(report: Report) -> Workbook:
     L = report.label
+    C = report.column
     res = report.result
-    u = res.uncertainty
     book = Workbook()
     first = book.active
     assert first is not None
     book.remove(first)
+    book.properties.title = clean_text(report.title)
+    book.properties.creator = "gachi"
+    book.properties.language = report.lang
 
+    money_unit = report.unit(report.currency) or report.currency
     summary: list[list[Any]] = [
         [L("report.total-value"), report.total.value, *(_band(report.total.band))]
     ]
     summary += [[c.label, c.value, *_band(c.band)] for c in report.categories]
-    summary += [[p.label, p.value, *_band(p.band)] for p in report.periods]
-    ws = _sheet(
+    summary += [[p.label, p.value, *_band(p.band)] for p in report.period_totals]
+    rows = _sheet(
         book,
         L("report.sheet.summary"),
-        ["", f"{L('report.point')} ({report.currency})", "P5", "P50", "P95"],
+        ["", L("report.point-in", unit=money_unit), "P5", "P50", "P95"],
         summary,
         {1: MONEY, 2: MONEY, 3: MONEY, 4: MONEY},
     )
-    ws.append([])
-    ws.append([safe(report.title)])
-    ws.append([safe(report.subtitle)])
+    rows.add()
+    rows.add([report.title])
+    rows.add([report.subtitle])
+    restated = report.restatement
+    if restated is not None:
+        rows.add(
+            [L("report.restated", version=restated.version, from_version=restated.from_version)]
+        )
     if report.draws:
-        ws.append([L("report.draws-note", draws=f"{report.draws:,}", seed=report.seed)])
+        rows.add([L("report.draws-note", draws=f"{report.draws:,}", seed=report.seed)])
 
-    ranges = u.rows if u is not None and u.rows is not None else {}
+    if restated is not None:
+        _restatement_sheet(book, report, restated, money_unit)
+
+    ranges = res.uncertainty.rows if res.uncertainty and res.uncertainty.rows else {}
     results = []
     for r in res.rows:
+        if r.value is None and not r.undefined:
+            continue  # nothing measured: the group has no data for this indicator
         lin = res.lineage[r.indicator]
-        band = ranges.get((r.group, r.indicator))
         results.append(
             [
                 *r.group,
@@ -90,7 +142,7 @@ def build_workbook(report: Report) -> Workbook:
                 lin.name_en if report.lang == "en" and lin.name_en else lin.name_ko,
                 lin.version,
                 r.value,
-                *_band(band),
+                *_band(ranges.get((r.group, r.indicator))),
                 r.records,
                 r.undefined,
                 lin.spec_hash,
@@ -101,46 +153,51 @@ def build_workbook(report: Report) -> Workbook:
         book,
         L("report.sheet.results"),
         [
-            *res.group_by,
-            "indicator",
-            "name",
-            "version",
-            f"value ({res.currency})",
+            *(C(g) for g in res.group_by),
+            C("indicator"),
+            C("name"),
+            C("version"),
+            L("report.value-in", unit=money_unit),
             "P5",
             "P50",
             "P95",
-            "records",
-            "undefined",
-            "spec_hash",
+            C("records"),
+            C("undefined"),
+            C("spec_hash"),
         ],
         results,
         {k + 3: MONEY, k + 4: MONEY, k + 5: MONEY, k + 6: MONEY},
     )
 
     inputs = [
-        [p.lineage.indicator, name, unit, column]
+        [p.lineage.indicator, name, report.unit(unit), column]
         for p in report.indicators
         for name, unit, column in p.lineage.inputs
     ]
-    _sheet(book, L("report.sheet.inputs"), ["indicator", "input", "unit", "column"], inputs)
+    _sheet(
+        book,
+        L("report.sheet.inputs"),
+        [C("indicator"), C("input"), C("unit"), C("column")],
+        inputs,
+    )
 
     proxies = [
         [
             p.lineage.indicator,
             x.name,
             x.value,
-            x.unit,
+            report.unit(x.unit),
             x.currency,
             x.base_year,
             x.value_used,
-            x.unit_used,
+            report.unit(x.unit_used),
             "; ".join(x.steps),
-            x.uncertainty,
+            report.distribution(x.uncertainty),
             x.source,
             x.publisher,
             x.source_year,
             x.url,
-            x.licence,
+            report.licence(x.licence),
         ]
         for p in report.indicators
         for x in p.proxies
@@ -149,21 +206,21 @@ def build_workbook(report: Report) -> Workbook:
         book,
         L("report.sheet.proxies"),
         [
-            "indicator",
-            "proxy",
-            "value",
-            "unit",
-            "currency",
-            "base_year",
-            "value_used",
-            "unit_used",
-            "steps",
-            "uncertainty",
-            "source",
-            "publisher",
-            "year",
-            "url",
-            "licence",
+            C("indicator"),
+            C("proxy"),
+            C("value-as-given"),
+            C("unit"),
+            C("currency"),
+            C("base_year"),
+            C("value_used"),
+            C("unit_used"),
+            C("steps"),
+            C("distribution"),
+            C("source"),
+            C("publisher"),
+            C("source_year"),
+            C("url"),
+            C("licence"),
         ],
         proxies,
     )
@@ -183,7 +240,15 @@ def build_workbook(report: Report) -> Workbook:
     _sheet(
         book,
         L("report.sheet.formulas"),
-        ["indicator", "version", "name", "formula", "baseline", "factor", "spec_hash"],
+        [
+            C("indicator"),
+            C("version"),
+            C("name"),
+            C("formula"),
+            C("baseline"),
+            C("factor"),
+            C("spec_hash"),
+        ],
         formulas,
     )
 
@@ -193,7 +258,7 @@ def build_workbook(report: Report) -> Workbook:
     for p in report.indicators:
         a = p.lineage.adjustments
         proxy_text = "; ".join(
-            f"{x.name} = {format_number(x.value_used)} {x.unit_used}" for x in p.proxies
+            f"{x.name} = {report.quantity(x.value_used, x.unit_used)}" for x in p.proxies
         )
         sources = "; ".join(x.source for x in p.proxies)
         value_map.append(
@@ -231,12 +296,14 @@ def build_workbook(report: Report) -> Workbook:
         {5: PCT, 6: PCT, 7: PCT, 8: PCT, 10: MONEY},
     )
 
-    if u is not None:
-        rows = [
+    # Variance shares exist only where the run kept its assumptions (a published book does not):
+    # without them the sheet would say nothing, or a misleading 0 %.
+    if report.assumptions:
+        assumptions = [
             [
                 a.label,
                 L(f"report.kind.{a.kind}"),
-                a.distribution,
+                report.distribution(a.distribution),
                 a.point,
                 a.p5,
                 a.p95,
@@ -245,9 +312,9 @@ def build_workbook(report: Report) -> Workbook:
                 a.total_at_p95,
                 ", ".join(a.used_by),
             ]
-            for a in u.assumptions
+            for a in report.assumptions
         ]
-        ws = _sheet(
+        rows = _sheet(
             book,
             L("report.sheet.uncertainty"),
             [
@@ -262,17 +329,55 @@ def build_workbook(report: Report) -> Workbook:
                 L("report.total-at-p95"),
                 L("report.used-by"),
             ],
-            rows,
+            assumptions,
             {6: PCT, 7: MONEY, 8: MONEY},
         )
-        ws.append([])
-        ws.append([L("report.interaction", share=f"{u.interaction * 100:.0f}%")])
-        be = u.break_even
+        rows.add()
+        if report.interaction is not None:
+            rows.add([L("report.interaction", share=f"{report.interaction * 100:.0f}%")])
+        be = report.break_even
         if be is not None:
-            ws.append([L("report.break-even-short"), L("report.assumption"), L("report.point"),
+            rows.head([L("report.break-even-short"), L("report.assumption"), L("report.point"),
                        L("report.break-even-value"), L("report.change")])  # fmt: skip
-            ws.append(["", be.label, be.point, be.value, be.change])
+            rows.add(["", be.label, be.point, be.value, be.change], {4: PCT})
     return book
+
+
+def _restatement_sheet(book: Workbook, report: Report, r: Restatement, money_unit: str) -> None:
+    L = report.label
+    ws = _new_sheet(book, L("report.sheet.restatement"))
+    rows = _Rows(ws)
+    rows.head([L("report.restated", version=r.version, from_version=r.from_version), "", ""])
+    rows.add([L("report.restatement-reason"), r.reason])
+    rows.add(
+        [
+            L("report.restatement-totals", version=r.version, from_version=r.from_version),
+            r.total_before,
+            r.total_after,
+        ],
+        {1: MONEY, 2: MONEY},
+    )
+    rows.add([L("report.restatement-delta"), r.delta], {1: MONEY})
+    rows.add()
+    if r.factors:
+        rows.head(
+            [
+                L("report.restatement-cause"),
+                L("report.restatement-effect-in", unit=money_unit),
+                L("report.restatement-share"),
+            ]
+        )
+        for f in r.factors:
+            rows.add([f.label, f.value, f.share], {1: MONEY, 2: PCT})
+        if report.restatement_residual_shown:
+            rows.add([L("report.restatement-residual", value=report.money(r.residual))])
+    else:
+        rows.add([L("report.restatement-unattributed")])
+    rows.add()
+    rows.add([L("report.restatement-page", path=r.path)])
+    ws.column_dimensions["A"].width = 36
+    ws.column_dimensions["B"].width = 24
+    ws.column_dimensions["C"].width = 20
 
 
 def _band(band: Any) -> list[float | None]:

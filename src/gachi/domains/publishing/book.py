@@ -157,6 +157,7 @@ def _indicator(
         "spec_hash": lin.spec_hash,
         "source": "own" if lin.file.startswith("own/") else "catalogue",
         "name": {"ko": lin.name_ko, "en": lin.name_en},
+        "description": {"ko": spec.description.ko, "en": spec.description.en},
         "category": lin.category,
         "in_totals": lin.in_totals,
         "formula": lin.formula,
@@ -169,7 +170,9 @@ def _indicator(
             }
             for name, unit, column in lin.inputs
         ],
-        "proxies": [{**asdict(p), "steps": list(p.steps)} for p in lin.proxies],
+        "proxies": [
+            {**asdict(p), "steps": list(p.steps), "spread": dict(p.spread)} for p in lin.proxies
+        ],
         "baseline": lin.baseline,
         "adjustments": dict(lin.adjustments),
         "factor": lin.factor,

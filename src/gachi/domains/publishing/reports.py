@@ -1,6 +1,7 @@
 """The HTML, XLSX and PDF reports of a published book, made by the report writers of the
 engine's CLI from the book alone (nothing unpublished can enter them): the book is turned back
-into the measurement result it records."""
+into the measurement result it records, with the ranges it keeps and, for a year published
+again, what its restatement says."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from gachi.engine.sources import DataInfo
 from gachi.engine.uncertainty import Band, Uncertainty
 from gachi.errors import NotFound
 from gachi.kernel.i18n import Lang, t
+from gachi.kernel.units import unit_label
 from gachi.report import build_report
-from gachi.report.model import Report
+from gachi.report.model import FactorShare, Report, Restatement
 
 MEDIA = {
     "html": "text/html; charset=utf-8",
@@ -28,7 +30,21 @@ def report_of(book: Mapping[str, Any], lang: Lang) -> Report:
     title = t(
         "publish.report-title", lang, organisation=org, year=book["year"], version=book["version"]
     )
-    return build_report(result_of(book), lang=lang, title=title)
+    subtitle = t(
+        "report.book-subtitle",
+        lang,
+        version=book["version"],
+        published=str(book.get("published_at") or "")[:10],
+        price_year=book.get("price_year") or book["year"],
+        currency=unit_label(book["currency"], lang) or book["currency"],
+    )
+    return build_report(
+        result_of(book),
+        lang=lang,
+        title=title,
+        subtitle=subtitle,
+        restatement=restatement_of(book, lang),
+    )
 
 
 def render(book: Mapping[str, Any], fmt: str, lang: Lang) -> bytes:
@@ -52,16 +68,21 @@ def render(book: Mapping[str, Any], fmt: str, lang: Lang) -> bytes:
 
 
 def result_of(book: Mapping[str, Any]) -> Result:
-    """The measurement a book records: one group per programme of its year."""
+    """The measurement a book records: one group per programme of its year, with the ranges the
+    book keeps for each line, indicator, category and the total."""
     indicators = tuple(i["id"] for i in book["indicators"])
-    programmes: dict[int, str] = {}
-    cells: dict[tuple[int, str], tuple[float, int]] = {}
-    for line in book["lines"]:
-        programmes[line["programme_id"]] = line["programme"]
-        cells[(line["programme_id"], line["indicator"])] = (line["value"], line["records"])
     year = str(book["year"])
+    names = _programme_names(book["lines"])
+    cells: dict[tuple[int, str], tuple[float, int]] = {}
+    bands: dict[tuple[tuple[str | None, ...], str], Band] = {}
+    for line in book["lines"]:
+        pid, ident = line["programme_id"], line["indicator"]
+        cells[(pid, ident)] = (line["value"], line["records"])
+        band = _band(line["value"], line.get("band"))
+        if band is not None:
+            bands[((names[pid], year), ident)] = band
     values = []
-    for pid, name in sorted(programmes.items(), key=lambda kv: kv[1]):
+    for pid, name in sorted(names.items(), key=lambda kv: (kv[1], kv[0])):
         row: list[Any] = [name, year]
         for ident in indicators:
             value, records = cells.get((pid, ident), (None, 0))
@@ -83,7 +104,47 @@ def result_of(book: Mapping[str, Any]) -> Result:
         ),
         plan_fingerprint=book["lineage"]["plan_fingerprint"],
         backend="gachi",
-        uncertainty=_uncertainty(book),
+        uncertainty=_uncertainty(book, bands),
+    )
+
+
+def _programme_names(lines: list[Mapping[str, Any]]) -> dict[int, str]:
+    """Each programme's name, told apart by its number where two programmes share one (their
+    rows and ranges would otherwise be one group)."""
+    names = {line["programme_id"]: line["programme"] for line in lines}
+    seen: dict[str, int] = {}
+    for name in names.values():
+        seen[name] = seen.get(name, 0) + 1
+    return {pid: name if seen[name] == 1 else f"{name} (#{pid})" for pid, name in names.items()}
+
+
+def restatement_of(book: Mapping[str, Any], lang: Lang) -> Restatement | None:
+    """What the book says of its restatement (None for a year's first version)."""
+    r = book.get("restatement")
+    if not r:
+        return None
+    delta = float(r["delta"])
+    effects = r.get("effects") or {}
+    factors = tuple(
+        FactorShare(
+            f,
+            t(f"restate.factor.{f}", lang),
+            float(effects.get(f, 0.0)),
+            float(effects.get(f, 0.0)) / delta if delta else None,
+        )
+        for f in r.get("factors") or ()
+    )
+    org, year, version = book["organisation"]["id"], book["year"], book["version"]
+    return Restatement(
+        version=int(version),
+        from_version=int(r["from_version"]),
+        reason=str(book.get("reason") or r.get("reason") or ""),
+        total_before=float(r["total_before"]),
+        total_after=float(r["total_after"]),
+        delta=delta,
+        factors=factors,
+        residual=float(r.get("residual") or 0.0),
+        path=f"/public/{org}/{year}/restatements/{version}",
     )
 
 
@@ -111,15 +172,19 @@ def _lineage(i: Mapping[str, Any]) -> Lineage:
 def _band(value: float, band: Mapping[str, float] | None) -> Band | None:
     if not band:
         return None
-    return Band(value, band.get("p50", value), band["p5"], band.get("p50", value), band["p95"])
+    p50 = band.get("p50", value)
+    return Band(value, band.get("mean", p50), band["p5"], p50, band["p95"])
 
 
-def _uncertainty(book: Mapping[str, Any]) -> Uncertainty | None:
+def _uncertainty(
+    book: Mapping[str, Any], rows: Mapping[tuple[tuple[str | None, ...], str], Band]
+) -> Uncertainty | None:
     total = _band(book["total"]["value"], book["total"].get("band"))
     if total is None or not book.get("draws"):
         return None
     categories = {c["category"]: _band(c["value"], c.get("band")) for c in book["by_category"]}
     indicators = {i["id"]: _band(i["value"] or 0.0, i.get("band")) for i in book["indicators"]}
+    # A book keeps no assumptions, so no variance shares: none are made up here.
     return Uncertainty(
         draws=int(book["draws"]),
         seed=int(book.get("seed") or 1),
@@ -130,4 +195,5 @@ def _uncertainty(book: Mapping[str, Any]) -> Uncertainty | None:
         assumptions=(),
         break_even=None,
         interaction=0.0,
+        rows=rows,
     )
