@@ -1,5 +1,6 @@
 """API tokens in a real browser, in Korean: the account menu → make a token (shown once, with a
-copy button) → a script uses it → revoke it on the page → the script is refused.
+copy button) → reload the page (the form is sent again: no second token) → a script uses it →
+revoke it on the page → the script is refused.
 
 Screenshots land in out/screenshots/tokens-NN-step.png.
 """
@@ -41,6 +42,13 @@ def test_make_use_and_revoke_a_token(
     assert page.evaluate("navigator.clipboard.readText()") == secret
     shot("made")
 
+    # Reloading sends the form again: no second token, and the page says why the secret is gone.
+    page.reload()
+    expect(page.get_by_text(ko("token.form-used", name="월간 적재 스크립트"))).to_be_visible()
+    expect(page.get_by_role("row", name="월간 적재 스크립트")).to_have_count(1)
+    assert secret not in page.content()
+    shot("reloaded")
+
     script = browser.new_context(base_url=live_app.url)  # no cookies: only the token
     try:
         headers = {"Authorization": f"Bearer {secret}"}
@@ -51,7 +59,9 @@ def test_make_use_and_revoke_a_token(
         assert secret not in page.content()  # shown once
         row = page.get_by_role("row", name="월간 적재 스크립트")
         expect(row).to_contain_text(secret[:14])
-        expect(row).to_contain_text("read, write")
+        expect(row).to_contain_text(
+            f"{ko('token.scope-name.read')}, {ko('token.scope-name.write')}"
+        )
         row.get_by_role("button", name=ko("token.revoke")).click()
         expect(page.get_by_text(ko("token.revoked-done"))).to_be_visible()
         expect(page.get_by_role("row", name="월간 적재 스크립트")).to_contain_text(

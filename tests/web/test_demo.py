@@ -15,6 +15,8 @@ from gachi.config import Settings
 from gachi.db.models import (
     AuditEntry,
     DataPoint,
+    Evidence,
+    EvidenceGrant,
     Membership,
     Organisation,
     Programme,
@@ -25,6 +27,7 @@ from gachi.db.models import (
 )
 from gachi.domains.accounts.service import SignUp, sign_up
 from gachi.domains.demo.service import Loaded, load_demo, logins, read_demo, reset_demo
+from gachi.domains.evidence import storage
 from gachi.domains.organisations.service import Profile, create
 from gachi.engine.catalog import load_catalog
 from gachi.engine.data import open_dataset
@@ -34,7 +37,18 @@ from gachi.kernel.brn import parse_brn
 from web.helpers import log_in, post
 
 ADDED = ("돌봄 종사자 직무교육", "지역 먹거리 공동구매")  # programmes the sample does not have
-COUNTED = (Organisation, User, Membership, Programme, ProgrammeIndicator, DataPoint, Run, RunValue)
+COUNTED = (
+    Organisation,
+    User,
+    Membership,
+    Programme,
+    ProgrammeIndicator,
+    DataPoint,
+    Run,
+    RunValue,
+    Evidence,
+    EvidenceGrant,
+)
 
 
 def _load(engine: Engine, settings: Settings, **kw: object) -> Loaded:
@@ -211,3 +225,60 @@ def test_the_demo_publishes_and_restates_a_year(engine: Engine, loaded: Loaded) 
         assert r["effects"]["data"] == pytest.approx(2_500 * 25_156)
         assert "12월 집계 누락분" in r["reason"]
         assert len(public.peers(db, 2024)) == 3  # the foundation did not opt in
+
+
+def test_a_verifier_sees_the_telecoms_evidence(
+    client: TestClient, engine: Engine, settings: Settings, loaded: Loaded
+) -> None:
+    """The telecom attaches a PDF to its 2024 volunteering hours and lets the foundation verify
+    it: the foundation's owner sees the file, what it backs, and downloads it."""
+    with Session(engine) as db:
+        ids = {o.name: o.id for o in db.scalars(select(Organisation))}
+        row = db.scalars(select(Evidence)).one()
+        grant = db.scalars(select(EvidenceGrant)).one()
+        programme = db.get(Programme, row.programme_id)
+        assert programme is not None and programme.name == "임직원 자원봉사"
+    telecom, foundation = ids["가온텔레콤"], ids["누리상생협력재단"]
+    assert (row.organisation_id, row.target, row.period, row.input_name) == (
+        telecom,
+        "data_point",
+        2024,
+        "volunteer_hours",
+    )
+    assert row.content_type == "application/pdf" and row.scan_status == "not-scanned"
+    assert row.filename.endswith(".pdf") and row.note
+    stored = storage.path_for(settings, row.sha256).read_bytes()
+    assert stored.startswith(b"%PDF-") and stored.rstrip().endswith(b"%%EOF")
+    assert b"54,800" in stored  # the corrected hours the telecom restates
+    assert (grant.organisation_id, grant.verifier_org_id) == (telecom, foundation)
+    assert grant.revoked_at is None and grant.expires_at is None
+
+    assert log_in(client, "owner@nuri.example", read_demo().password).status_code == 303
+    shared = client.get(f"/orgs/{foundation}/verify")
+    assert shared.status_code == 200 and f"/orgs/{foundation}/verify/{telecom}" in shared.text
+    listing = client.get(f"/orgs/{foundation}/verify/{telecom}")
+    assert listing.status_code == 200 and row.filename in listing.text
+    assert "임직원 자원봉사 · 2024" in listing.text
+    download = client.get(f"/orgs/{foundation}/verify/{telecom}/evidence/{row.id}")
+    assert download.status_code == 200 and download.content == stored
+    # The telecom's owner sees who may verify, on its evidence page.
+    assert post(client, "/logout").status_code == 303
+    assert log_in(client, "owner@gaon.example", read_demo().password).status_code == 303
+    own = client.get(f"/orgs/{telecom}/evidence")
+    assert row.filename in own.text and "누리상생협력재단" in own.text
+
+
+def test_the_demo_pdf_is_well_formed() -> None:
+    """Every object's offset in the cross-reference table is where the object starts."""
+    from gachi.domains.demo.files import pdf
+
+    data = pdf(["Staff volunteering (2024)", "back\\slash"])
+    xref = int(data.rsplit(b"startxref\n", 1)[1].split(b"\n", 1)[0])
+    assert data[xref:].startswith(b"xref\n0 6\n")
+    entries = data[xref:].split(b"\n")[3:8]
+    for number, entry in enumerate(entries, start=1):
+        offset = int(entry.split(b" ", 1)[0])
+        assert data[offset:].startswith(b"%d 0 obj" % number)
+    assert b"(Staff volunteering \\(2024\\)) '" in data
+    with pytest.raises(ValueError):
+        pdf(["한글"])

@@ -231,7 +231,7 @@ def test_bad_grants_are_refused_with_a_message(
         assert response.status_code == 422
         expected = t(code, "en", day="2001-01-01", text=expires)
         assert expected in html.unescape(response.text)
-        assert 'id="expires-error"' in response.text
+        assert 'id="grant-expires-error"' in response.text
     else:
         response = api(
             client,
@@ -245,19 +245,63 @@ def test_bad_grants_are_refused_with_a_message(
         assert db.scalars(select(EvidenceGrant)).all() == []
 
 
-def test_an_ambiguous_name_asks_for_the_number(client, other_client, setup) -> None:
+def _refusal(client, grantor: int, verifier: str) -> tuple[int, dict]:
+    response = api(
+        client,
+        "POST",
+        f"/api/v1/orgs/{grantor}/evidence/grants",
+        json={"verifier": verifier},
+    )
+    return response.status_code, response.json()["error"]
+
+
+def test_an_unknown_and_an_ambiguous_verifier_get_the_same_answer(
+    client, other_client, setup
+) -> None:
+    """A refusal tells nothing about which organisations exist: an unknown name, an unknown
+    number and a name several organisations share are answered alike (the number chooses)."""
     from fastapi.testclient import TestClient
 
     with TestClient(client.app, raise_server_exceptions=False) as twin:
         person_with_org(twin, "twin@example.kr", "한빛회계법인")
-    response = api(
-        client,
-        "POST",
-        f"/api/v1/orgs/{setup['grantor']}/evidence/grants",
-        json={"verifier": "한빛회계법인"},
-    )
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "verify.org-ambiguous"
+    grantor = setup["grantor"]
+    ambiguous = _refusal(client, grantor, "한빛회계법인")
+    unknown_name = _refusal(client, grantor, "없는회계법인")
+    unknown_number = _refusal(client, grantor, "220-81-62502")  # valid check digit, nobody's
+    assert ambiguous == unknown_name == unknown_number
+    assert ambiguous[0] == 422 and ambiguous[1]["code"] == "verify.org-not-found"
+    assert "한빛회계법인" not in str(ambiguous) and "없는회계법인" not in str(unknown_name)
+    for lang in ("ko", "en"):
+        client.cookies.set("gachi_lang", lang)
+        page = _grant(client, grantor, "없는회계법인")
+        assert page.status_code == 422
+        assert t("verify.org-not-found", lang) in html.unescape(page.text)
+    # The number still chooses between organisations of the same name.
+    assert _grant(client, grantor, VERIFIER_BRN).status_code == 303
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_no_grant_is_told_as_such_and_the_same_for_an_organisation_that_does_not_exist(
+    other_client, setup, lang
+) -> None:
+    other_client.cookies.set("gachi_lang", lang)
+    v, g = setup["verifier"], setup["grantor"]
+    message = t("verify.not-granted", lang)
+    answers = []
+    for grantor in (g, 999_999):  # exists but granted nothing; does not exist
+        page = other_client.get(f"/orgs/{v}/verify/{grantor}")
+        text = html.unescape(page.text)
+        assert page.status_code == 404 and message in text
+        assert "가온텔레콤" not in text
+        assert t("not-found", lang, kind="organisation", id=str(grantor)) not in text
+        listed = other_client.get(f"/api/v1/orgs/{v}/verify/{grantor}/evidence")
+        assert listed.status_code == 404
+        answers.append(listed.json())
+        download = other_client.get(f"/orgs/{v}/verify/{grantor}/evidence/1")
+        assert download.status_code == 404 and message in html.unescape(download.text)
+    assert answers[0] == answers[1]
+    assert answers[0]["error"]["code"] == "verify.not-granted"
+    assert answers[0]["error"]["message"] == message
 
 
 def test_only_owners_grant_and_revoke(client, other_client, setup) -> None:

@@ -5,6 +5,7 @@ expired, revoked or unknown with a clear 401; kept to their person."""
 from __future__ import annotations
 
 import hashlib
+import html
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from gachi.db.models import ApiToken, AuditEntry, User
 from gachi.domains.tokens import service
 from gachi.errors import Unauthenticated
+from gachi.kernel.i18n import t
 from gachi.web.deps import CurrentUser, token_scope
 from web.helpers import (
     api,
@@ -140,6 +142,100 @@ def test_the_page_shows_the_form_again_with_its_errors(client) -> None:
     assert response.status_code == 422
     assert response.text.count('class="field-error"') == 3
     assert 'id="new-token"' not in response.text
+
+
+def _form_key(page_text: str) -> str:
+    return page_text.split('name="form_key" value="', 1)[1].split('"', 1)[0]
+
+
+def _secret_in(page_text: str) -> str:
+    return page_text.split('id="new-token"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
+
+
+def _count(engine) -> int:
+    with engine.connect() as con:
+        return int(con.execute(text("SELECT count(*) FROM api_tokens")).scalar() or 0)
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_sending_the_form_again_makes_no_second_token(client, engine, lang) -> None:
+    """A reload of the page that showed the secret sends the form again: no second token, and
+    a message that says why the secret cannot be shown again."""
+    sign_up(client, "kim@example.kr")
+    client.cookies.set("gachi_lang", lang)
+    key = _form_key(client.get("/account/tokens").text)
+    form = {"name": "월간 적재", "scopes": ["read", "write"], "expires": "30", "form_key": key}
+    made = post(client, "/account/tokens", form)
+    assert made.status_code == 200 and _count(engine) == 1
+    secret = _secret_in(made.text)
+    again = post(client, "/account/tokens", form)
+    assert again.status_code == 409 and _count(engine) == 1
+    shown = html.unescape(again.text)
+    assert t("token.form-used", lang, name="월간 적재") in shown
+    assert t("token.made-by-this-form", lang) in shown
+    assert 'id="new-token"' not in again.text and secret not in again.text
+    # The page hands out a new key: making another token on purpose still works.
+    fresh = _form_key(again.text)
+    assert fresh != key
+    another = post(client, "/account/tokens", {**form, "form_key": fresh})
+    assert another.status_code == 200 and _count(engine) == 2
+    assert post(client, "/account/tokens", {**form, "form_key": fresh}).status_code == 409
+    assert _count(engine) == 2
+
+
+def test_each_page_has_its_own_form_key_and_a_made_up_one_is_refused(client, engine) -> None:
+    sign_up(client, "kim@example.kr")
+    keys = {_form_key(client.get("/account/tokens").text) for _ in range(3)}
+    assert len(keys) == 3
+    for bad in ("abc", "1.2", "9" * 12 + "." + "A" * 22, "1." + "A" * 21 + "/"):
+        refused = post(
+            client, "/account/tokens", {"name": "x", "scopes": ["read"], "form_key": bad}
+        )
+        assert refused.status_code == 422, bad
+        assert t("token.form-stale", "en") in html.unescape(refused.text)
+    assert _count(engine) == 0
+
+
+def test_a_form_key_is_one_persons(person, engine) -> None:
+    """Another person's use of the same key does not stop mine (keys are looked up per person)."""
+    db, user = person
+    other = User(email="lee@example.kr", name="이가치", password_hash="x")
+    db.add(other)
+    db.flush()
+    key = service.form_key()
+    form = service.TokenForm("ci", ["read"], 30, key)
+    first = service.create_token(db, user, form)
+    assert service.create_token(db, other, form).token.user_id == other.id
+    with pytest.raises(service.FormUsed) as err:
+        service.create_token(db, user, form)
+    assert err.value.token.id == first.token.id and err.value.status == 409
+    assert service.made_with(db, user, service.form_key()) is None
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_scopes_are_shown_by_their_names(client, lang) -> None:
+    sign_up(client, "kim@example.kr")
+    client.cookies.set("gachi_lang", lang)
+    post(
+        client, "/account/tokens", {"name": "적재", "scopes": ["read", "publish"], "expires": "30"}
+    )
+    page = html.unescape(client.get("/account/tokens").text)
+    names = f"{t('token.scope-name.read', lang)}, {t('token.scope-name.publish', lang)}"
+    assert f"<td>{names}</td>" in page
+    refused = post(client, "/account/tokens", {"name": "적재", "expires": "30"})
+    message = html.unescape(refused.text)
+    known = ", ".join(t(f"token.scope-name.{s}", lang) for s in service.SCOPES)
+    assert t("token.scopes-invalid", lang, known=known) in message
+    if lang == "ko":
+        assert "<td>read, publish</td>" not in page and "(read, write, publish)" not in message
+        assert "읽기, 공개" in page and "읽기, 쓰기, 공개" in message
+
+
+def test_the_form_card_is_aligned_like_the_other_forms(client) -> None:
+    sign_up(client, "kim@example.kr")
+    page = client.get("/account/tokens").text
+    assert '<section class="card form-card" id="new">' in page
+    assert "narrow" not in page
 
 
 def test_there_is_a_limit_of_live_tokens(client, monkeypatch) -> None:
@@ -469,3 +565,16 @@ def test_create_org_through_a_token(client, script) -> None:
     assert made.status_code == 201, made.text
     names = [o["name"] for o in script.get("/api/v1/orgs", headers=bearer(reader)).json()["items"]]
     assert names == ["가온", "토큰기관"]
+
+
+def test_two_sends_of_one_form_at_the_same_moment_make_one_token(person, monkeypatch) -> None:
+    """The second send does not see the first's token yet: the unique key still stops it."""
+    db, user = person
+    key = service.form_key()
+    form = service.TokenForm("ci", ["read"], 30, key)
+    first = service.create_token(db, user, form)
+    monkeypatch.setattr(service, "made_with", lambda *_: None)  # as if not yet visible
+    with pytest.raises(service.FormUsed) as err:
+        service.create_token(db, user, form)
+    assert err.value.token is None and err.value.status == 409
+    assert first.token.form_key_hash == service.digest(key)

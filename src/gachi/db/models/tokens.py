@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gachi.db.base import Base, utcnow
@@ -17,6 +17,8 @@ class ApiToken(Base):
     (the first characters of its random part) lets the person tell their tokens apart."""
 
     __tablename__ = "api_tokens"
+    # A page form's one-time key makes at most one token (a reload sends the form again).
+    __table_args__ = (UniqueConstraint("user_id", "form_key_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -28,3 +30,4 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    form_key_hash: Mapped[str | None] = mapped_column(String(64))  # SHA-256 of the form's key

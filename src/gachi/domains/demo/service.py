@@ -6,6 +6,9 @@ members, programmes, indicator choices, data cells, runs), so the demo is checke
 rules and leaves the same audit trail. Services flush; the caller commits once. The demo is
 recognised by its business registration numbers and e-mail addresses: loading it again adds
 nothing, and `reset_demo` removes exactly those organisations and people.
+
+The telecom attaches a small PDF to one data cell and lets the foundation verify its evidence,
+so that a verifier's login (owner@nuri.example) has something to see.
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ from gachi.db.models import Organisation, User
 from gachi.db.tenancy import TenantRepository
 from gachi.domains.accounts import service as accounts
 from gachi.domains.data import service as data
+from gachi.domains.demo.files import pdf
+from gachi.domains.evidence import grants
+from gachi.domains.evidence import scan as evidence_scan
+from gachi.domains.evidence import service as evidence
 from gachi.domains.organisations import service as organisations
 from gachi.domains.programmes import service as programmes
 from gachi.domains.publishing import service as publishing
@@ -56,6 +63,24 @@ class DemoProgramme:
 
 
 @dataclass(frozen=True)
+class DemoEvidence:
+    """A file attached to a data cell: a one-page PDF showing `lines`."""
+
+    programme: str
+    period: int
+    column: str
+    filename: str
+    note: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DemoVerifier:
+    organisation: str  # another demo organisation, granted access to the evidence
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class DemoOrganisation:
     name: str
     kind: str
@@ -69,6 +94,8 @@ class DemoOrganisation:
     points: Mapping[tuple[str, int, str], float]
     # years to publish, peer_comparison, and a restatement: {year, reason, points}
     publish: Mapping[str, Any] = field(default_factory=dict)
+    evidence: tuple[DemoEvidence, ...] = ()
+    verifiers: tuple[DemoVerifier, ...] = ()
 
     def person(self, *roles: str) -> Person:
         """The first person with one of `roles`, in the order asked."""
@@ -141,6 +168,11 @@ def read_demo() -> Demo:
                 ),
                 points=points[o["name"]],
                 publish=o.get("publish") or {},
+                evidence=tuple(
+                    DemoEvidence(**{**e, "lines": tuple(e["lines"])})
+                    for e in o.get("evidence") or ()
+                ),
+                verifiers=tuple(DemoVerifier(**v) for v in o.get("verifiers") or ()),
             )
         )
     return Demo(str(spec["password"]), tuple(orgs))
@@ -197,15 +229,18 @@ def load_demo(
     say(t("demo.step-people"))
     users = _people(db, demo)
     points = 0
+    repos: dict[str, TenantRepository] = {}
     for o in demo.organisations:
         say(t("demo.step-data", organisation=o.name))
-        repo = _organisation(db, o, users)
+        repo = repos[o.name] = _organisation(db, o, users)
         points += _programmes_and_data(repo, settings, o, users)
+        _evidence(repo, settings, o, users)
         say(t("demo.step-run", organisation=o.name))
         _measure(repo, settings, users[o.person("owner").email], draws)
         if o.publish:
             say(t("demo.step-publish", organisation=o.name))
             _publish(repo, settings, o, users, draws)
+    _verifiers(demo, repos, users)
     # One run each, and one more for every restatement (measured again after the correction).
     measured = sum(1 + bool(o.publish.get("restatement")) for o in demo.organisations)
     return Loaded(False, len(demo.organisations), points, measured, who)
@@ -267,6 +302,42 @@ def _programmes_and_data(
     ]
     saved = data.save_changes(repo, settings, clerk.id, changes)
     return saved.inserted
+
+
+def _evidence(
+    repo: TenantRepository, settings: Settings, o: DemoOrganisation, users: Mapping[str, User]
+) -> None:
+    """Attach the organisation's evidence files, uploaded by its editor (else its owner)."""
+    if not o.evidence:
+        return
+    clerk = users[o.person("editor", "owner").email]
+    ids = {p.name: p.id for p in programmes.programmes(repo)}
+    for e in o.evidence:
+        target = evidence.Target(
+            "data_point", programme_id=ids[e.programme], period=e.period, input_name=e.column
+        )
+        evidence.upload(
+            repo,
+            settings,
+            evidence_scan.from_settings(settings),
+            clerk.id,
+            target,
+            e.filename,
+            io.BytesIO(pdf(e.lines)),
+            note=e.note,
+        )
+
+
+def _verifiers(
+    demo: Demo, repos: Mapping[str, TenantRepository], users: Mapping[str, User]
+) -> None:
+    """Grant the verifier organisations access to the evidence, each by its owner, naming the
+    verifier by its business registration number (as an owner does on the evidence page)."""
+    brns = {o.name: o.brn for o in demo.organisations}
+    for o in demo.organisations:
+        owner = users[o.person("owner").email]
+        for v in o.verifiers:
+            grants.grant(repos[o.name], owner.id, brns[v.organisation], None, v.note)
 
 
 def _measure(repo: TenantRepository, settings: Settings, user: User, draws: int | None) -> None:

@@ -142,19 +142,19 @@ def revoke_grant(member: Owner, grant_id: int) -> GrantOut:
     return GrantOut.of(row, name)
 
 
-@router.get("/evidence/{evidence_id}", response_model=EvidenceOut)
+@router.get("/evidence/{evidence_id:int}", response_model=EvidenceOut)
 def get_evidence(member: Viewer, settings: AppSettings, evidence_id: int) -> EvidenceOut:
     row = service.evidence(member.repo, evidence_id)
     label = service.labels(member.repo, settings, [row], current_lang())[row.id]
     return EvidenceOut.of(row, label, f"/api/v1/orgs/{member.org_id}/evidence/{row.id}/file")
 
 
-@router.get("/evidence/{evidence_id}/file", response_class=Response)
+@router.get("/evidence/{evidence_id:int}/file", response_class=Response)
 def download_evidence(member: Viewer, settings: AppSettings, evidence_id: int) -> Response:
     return file_response(settings, service.evidence(member.repo, evidence_id))
 
 
-@router.delete("/evidence/{evidence_id}", status_code=204, response_class=Response)
+@router.delete("/evidence/{evidence_id:int}", status_code=204, response_class=Response)
 def delete_evidence(member: Editor, settings: AppSettings, evidence_id: int) -> Response:
     service.delete(member.repo, settings, member.user.id, evidence_id)
     return Response(status_code=204)

@@ -2,13 +2,14 @@
 
 Choosing the verifier reveals as little as choosing needs: the owner types the verifier's
 business registration number or its exact name; nothing is listed, suggested or matched in
-part, and a miss says only that no organisation has that number or exactly that name. (An
-exact name shared by several organisations asks for the number instead, which tells that the
-name is not unique, and nothing more.)
+part. Every miss gets one answer (`verify.org-not-found`, without the text typed): no
+organisation has it, or an exact name is shared by several (the number then chooses). Only a
+grant that is made tells that the organisation exists — the design lets any owner grant to any
+organisation, with no step where the verifier accepts.
 
 Every read by a verifier goes through `grantor_repo`, which checks an active grant (not
 revoked, not expired) from the grantor to the verifier's organisation and otherwise answers
-`NotFound` exactly as for any stranger.
+`NotGranted` (404) — the same for an organisation that exists and for one that does not.
 """
 
 from __future__ import annotations
@@ -22,12 +23,20 @@ from sqlalchemy.orm import Session
 from gachi.db.models import EvidenceGrant, Organisation
 from gachi.db.tenancy import MAX_ID, TenantRepository
 from gachi.domains.audit.service import record
-from gachi.errors import InvalidInput, NotFound
+from gachi.errors import GachiError, InvalidInput
 from gachi.kernel.brn import parse_brn
 from gachi.kernel.i18n import t
 
 KST = timezone(timedelta(hours=9), "KST")  # Korea keeps no daylight saving time
 MAX_NOTE = 500
+
+
+class NotGranted(GachiError):
+    """No grant in force from that organisation to the verifier's (or no such organisation:
+    the answer does not say which)."""
+
+    code = "verify.not-granted"
+    status = 404
 
 
 def now() -> datetime:
@@ -84,10 +93,8 @@ def find_verifier(db: Session, own_org_id: int, text: str) -> Organisation:
         found = db.scalars(select(Organisation).where(Organisation.brn == brn)).all()
     else:
         found = db.scalars(select(Organisation).where(Organisation.name == wanted).limit(2)).all()
-    if not found:
-        raise InvalidInput("verify.org-not-found", field="verifier", text=wanted)
-    if len(found) > 1:
-        raise InvalidInput("verify.org-ambiguous", field="verifier", text=wanted)
+    if len(found) != 1:  # none, or a name several share: one answer for both
+        raise InvalidInput("verify.org-not-found", field="verifier")
     if found[0].id == own_org_id:
         raise InvalidInput("verify.org-self", field="verifier")
     return found[0]
@@ -212,13 +219,14 @@ def grantor_repo(
     db: Session, verifier_org_id: int, grantor_id: object
 ) -> tuple[TenantRepository, Organisation]:
     """The granting organisation's repository, for reading its evidence only, if it has a
-    grant in force to `verifier_org_id`; `NotFound` as for a stranger otherwise."""
+    grant in force to `verifier_org_id`; `NotGranted` otherwise, whether or not the organisation
+    exists."""
     try:
         key = int(str(grantor_id))
     except ValueError:
-        raise NotFound("organisation", grantor_id) from None
+        raise NotGranted() from None
     if not 1 <= key <= MAX_ID:
-        raise NotFound("organisation", grantor_id)
+        raise NotGranted()
     row = db.execute(
         select(EvidenceGrant, Organisation)
         .join(Organisation, Organisation.id == EvidenceGrant.organisation_id)
@@ -230,7 +238,7 @@ def grantor_repo(
         .limit(1)
     ).first()
     if row is None:
-        raise NotFound("organisation", grantor_id)
+        raise NotGranted()
     return TenantRepository(db, key), row[1]
 
 

@@ -128,7 +128,10 @@ def parse_id(text: str) -> int | None:
 
 
 def parse_period(text: str | int | None) -> int:
+    """The year of a data cell's evidence; `evidence.period-required` when none is given."""
     raw = str(text if text is not None else "").strip()
+    if not raw:
+        raise InvalidInput("evidence.period-required", field="period")
     if not (raw.isascii() and raw.isdigit() and len(raw) == 4) or not (
         MIN_PERIOD <= int(raw) <= MAX_PERIOD
     ):
@@ -145,7 +148,7 @@ def check_target(repo: TenantRepository, settings: Settings, target: Target, lan
             raise InvalidInput("evidence.target-required", field="target")
         prog = programme(repo, target.programme_id)
         if target.period is None:
-            raise InvalidInput("evidence.period-invalid", field="period", text="")
+            raise InvalidInput("evidence.period-required", field="period")
         known = {c.name for c in data_columns(repo, settings, prog.id)}
         if target.input_name not in known:
             raise InvalidInput(

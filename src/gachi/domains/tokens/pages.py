@@ -1,5 +1,6 @@
 """The API tokens page of the signed-in person: make one (its secret shown once), see them all,
-revoke one."""
+revoke one. Each rendering of the form carries a new one-time key, so a browser that sends the
+form again (a reload of the page that showed the secret) makes no second token."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ def _page(
         "values": {"expires": str(service.DEFAULT_EXPIRY), "scopes": ["read"]},
         "errors": {},
         "secret_prefix": service.SECRET_PREFIX,
+        "form_key": service.form_key(),
         **(extra or {}),
     }
     return page(request, "tokens/list.html.j2", context, status=status)
@@ -53,10 +55,18 @@ def create_token(
     name: Annotated[str, Form()] = "",
     scopes: Annotated[list[str] | None, Form()] = None,
     expires: Annotated[str, Form()] = str(service.DEFAULT_EXPIRY),
+    form_key: Annotated[str | None, Form()] = None,
 ) -> Response:
-    form = service.TokenForm(name, scopes or [], _expiry(expires))
+    form = service.TokenForm(name, scopes or [], _expiry(expires), form_key)
     try:
         made = service.create_token(db, user, form)
+    except service.FormUsed as err:
+        # Sent again (a reload): the secret was shown once and is not kept, so it cannot be
+        # shown again; say so, and mark the token this form made.
+        db.rollback()
+        earlier = err.token or service.made_with(db, user, form_key or "")
+        again = {"id": earlier.id if earlier else None, "name": earlier.name if earlier else ""}
+        return _page(request, db, user, {"again": again}, status=err.status)
     except GachiError as err:
         db.rollback()
         values = {"name": name, "scopes": scopes or [], "expires": expires}

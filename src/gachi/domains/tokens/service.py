@@ -4,6 +4,10 @@ JSON API request that carries one.
 A token is `gachi_` + 43 random URL-safe characters (256 bits). Only its SHA-256 is stored, so
 the database never holds a usable secret; the secret is returned once, by `create_token`. A token
 acts as its person, with their memberships and roles, within its scopes.
+
+The page's form carries a one-time key (`form_key`): a browser that sends the same form again
+(reloading the page that showed the new secret) makes no second token. The token keeps the key's
+SHA-256, unique per person, so even two sends at the same moment make one token.
 """
 
 from __future__ import annotations
@@ -17,12 +21,13 @@ from datetime import UTC, datetime, timedelta
 from typing import overload
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gachi.db.models import ApiToken, User
 from gachi.db.tenancy import MAX_ID
 from gachi.domains.audit.service import record
-from gachi.errors import Forbidden, InvalidInput, Issue, NotFound, Unauthenticated
+from gachi.errors import Conflict, Forbidden, InvalidInput, Issue, NotFound, Unauthenticated
 from gachi.kernel.i18n import t
 
 # What a token may do on /api/v1. A route names the scope it needs (`publish`, say); otherwise
@@ -39,6 +44,7 @@ PREFIX_CHARS = 8
 TOUCH_EVERY = timedelta(minutes=1)
 
 _SECRET = re.compile(r"^gachi_[A-Za-z0-9_-]{43}$")
+_FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{22}$")  # 128 random bits
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,19 @@ class TokenForm:
     name: str
     scopes: Sequence[str]
     expires_days: int | None = DEFAULT_EXPIRY
+    form_key: str | None = None  # the page form's one-time key; None from the JSON API
+
+
+class FormUsed(Conflict):
+    """The form (its one-time key) already made a token: sending it again makes no other. The
+    token is known when it was committed before; a send at the same moment learns only that
+    (the caller rolls back, then finds it with `made_with`)."""
+
+    code = "token.form-used"
+
+    def __init__(self, token: ApiToken | None) -> None:
+        super().__init__(self.code, name=token.name if token else "")
+        self.token = token
 
 
 @dataclass(frozen=True)
@@ -101,20 +120,41 @@ def check_form(form: TokenForm) -> list[Issue]:
         issues.append(Issue("token.name-invalid", {"field": "name", "n": MAX_NAME}))
     unknown = [s for s in form.scopes if s not in SCOPES]
     if unknown or not form.scopes:
-        issues.append(
-            Issue("token.scopes-invalid", {"field": "scopes", "known": ", ".join(SCOPES)})
-        )
+        known = ", ".join(t(f"token.scope-name.{s}") for s in SCOPES)
+        issues.append(Issue("token.scopes-invalid", {"field": "scopes", "known": known}))
     if form.expires_days not in EXPIRY_DAYS:
         days = ", ".join(str(d) for d in EXPIRY_DAYS if d is not None)
         issues.append(Issue("token.expiry-invalid", {"field": "expires_days", "days": days}))
+    if form.form_key is not None and not _FORM_KEY.match(form.form_key):
+        issues.append(Issue("token.form-stale"))
     return issues
 
 
+def form_key() -> str:
+    """A new one-time key for one token form."""
+    return secrets.token_urlsafe(16)
+
+
+def made_with(db: Session, user: User, key: str) -> ApiToken | None:
+    """`user`'s token that the form with one-time `key` made, if it made one."""
+    if not _FORM_KEY.match(key):
+        return None
+    query = select(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.form_key_hash == digest(key)
+    )
+    return db.scalar(query)
+
+
 def create_token(db: Session, user: User, form: TokenForm, *, now: datetime | None = None) -> Made:
-    """A new token for `user`; the secret is in the result and nowhere else. Flushes."""
+    """A new token for `user`; the secret is in the result and nowhere else. `FormUsed` if
+    `form.form_key` made a token already. Flushes."""
     issues = check_form(form)
     if issues:
         raise InvalidInput.of(issues)
+    if form.form_key is not None:
+        earlier = made_with(db, user, form.form_key)
+        if earlier is not None:
+            raise FormUsed(earlier)
     now = now or datetime.now(UTC)
     live = sum(1 for row in _all_of(db, user) if status(row, now) == "active")
     if live >= MAX_ACTIVE:
@@ -129,9 +169,13 @@ def create_token(db: Session, user: User, form: TokenForm, *, now: datetime | No
         scopes=[s for s in SCOPES if s in form.scopes],  # known order, no repeats
         created_at=now,
         expires_at=now + timedelta(days=form.expires_days) if form.expires_days else None,
+        form_key_hash=digest(form.form_key) if form.form_key else None,
     )
     db.add(token)
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError:  # the same form sent twice at once: the other send made it
+        raise FormUsed(None) from None
     record(
         db,
         organisation_id=None,
