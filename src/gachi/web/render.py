@@ -2,7 +2,9 @@
 
 Autoescape is on for every template: names, messages and values are always escaped. Templates
 read messages through `t(code, **params)` and money through `money(value)`, in the request's
-language.
+language, codes of definitions through `unit_label`, `licence_label` and `distribution_label`,
+and moments through `when(moment, "date" | "minute" | "second")`, in the platform's
+time zone (`zone()` names it).
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 
 from gachi.errors import GachiError
-from gachi.kernel.i18n import current_lang, t
+from gachi.kernel.i18n import current_lang, known, t
+from gachi.kernel.labels import distribution_label, licence_label, unit_label
 from gachi.kernel.money import format_money, format_number
+from gachi.kernel.times import format_moment, zone_label
 from gachi.web import csrf
 
 
@@ -42,12 +46,24 @@ def environment() -> Environment:
         auto_reload=bool(os.environ.get("GACHI_DEBUG")),
         cache_size=1000,
     )
-    env.globals.update(t=_t, money=_money, number=_number)
+    env.globals.update(
+        t=_t, t_or=_t_or, money=_money, number=_number, when=format_moment, zone=zone_label
+    )
+    env.globals.update(
+        unit_label=lambda unit: unit_label(unit or "", current_lang()),
+        licence_label=lambda code: licence_label(code or "", current_lang()),
+        distribution_label=lambda name: distribution_label(name or "", current_lang()),
+    )
     return env
 
 
 def _t(code: str, **params: Any) -> str:
     return t(code, current_lang(), **params)
+
+
+def _t_or(code: str, fallback: str) -> str:
+    """Message `code` if the catalogue has it, else `fallback` as it is."""
+    return t(code, current_lang()) if known(code) else fallback
 
 
 def _money(value: float | None, currency: str = "KRW") -> str:

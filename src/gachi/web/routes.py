@@ -25,7 +25,7 @@ def route_table(routes: Iterable[Any], prefix: str = "") -> Iterator[Entry]:
     for route in routes:
         if isinstance(route, APIRoute):
             for method in sorted((route.methods or set()) - {"HEAD"}):
-                yield Entry(method, prefix + route.path, route)
+                yield Entry(method, prefix + route.path_format, route)
             continue
         branch = getattr(route, "original_router", None)
         if branch is not None:  # an included router, kept lazily

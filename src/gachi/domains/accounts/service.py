@@ -15,6 +15,7 @@ from gachi.config import Settings
 from gachi.db.models import LoginFailure, User, WebSession
 from gachi.domains.accounts.passwords import hash_password, verify_password
 from gachi.errors import Conflict, InvalidInput, TooManyRequests, Unauthenticated
+from gachi.kernel.text import hidden_issue, normalised, shows_nothing
 
 MIN_PASSWORD = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -37,8 +38,10 @@ def sign_up(db: Session, form: SignUp) -> User:
     issues = []
     if not _EMAIL.match(email) or len(email) > 254:
         issues.append(InvalidInput("auth.email-invalid", field="email").first)
-    name = form.name.strip()
-    if not name or len(name) > 100:
+    name = normalised(form.name)
+    if hidden := hidden_issue(name, "name"):
+        issues.append(hidden)
+    elif not name or shows_nothing(name) or len(name) > 100:
         issues.append(InvalidInput("auth.name-invalid", field="name").first)
     if len(form.password) < MIN_PASSWORD:
         issues.append(InvalidInput("auth.password-short", field="password", n=MIN_PASSWORD).first)

@@ -16,6 +16,7 @@ from gachi.errors import Conflict, Forbidden, InvalidInput, Issue, NotFound
 from gachi.kernel.brn import parse_brn
 from gachi.kernel.i18n import t
 from gachi.kernel.regions import check_industry, check_region
+from gachi.kernel.text import hidden_issue, normalised, shows_nothing
 
 ROLES = ("viewer", "editor", "owner")  # in increasing order of what they may do
 KINDS = (
@@ -62,8 +63,10 @@ def check_profile(profile: Profile) -> dict[str, str | None]:
                 Issue(i.code, {**i.params, "field": fieldname}, i.where) for i in err.issues
             )
 
-    name = profile.name.strip()
-    if not name or len(name) > 200:
+    name = normalised(profile.name)
+    if hidden := hidden_issue(name, "name"):
+        issues.append(hidden)
+    elif not name or shows_nothing(name) or len(name) > 200:
         issues.append(Issue("org.name-invalid", {"field": "name"}))
     out["name"] = name
     if profile.kind not in KINDS:

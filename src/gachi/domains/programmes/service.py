@@ -23,6 +23,7 @@ from gachi.engine.catalog import Catalog
 from gachi.engine.expr.nodes import names
 from gachi.errors import Conflict, InvalidInput, Issue, NotFound
 from gachi.kernel.i18n import t
+from gachi.kernel.text import hidden_issue, normalised, shows_nothing
 
 KINDS = ("programme", "product", "activity")
 FIELDS = ("name", "kind", "description")
@@ -167,8 +168,10 @@ def programme_inputs(
 def check_form(form: ProgrammeForm) -> dict[str, str]:
     """The form's values, trimmed, or `InvalidInput` naming every wrong field at once."""
     issues: list[Issue] = []
-    name = form.name.strip()
-    if not name or len(name) > MAX_NAME:
+    name = normalised(form.name)
+    if hidden := hidden_issue(name, "name"):
+        issues.append(hidden)
+    elif not name or shows_nothing(name) or len(name) > MAX_NAME:
         issues.append(Issue("programme.name-invalid", {"field": "name", "limit": MAX_NAME}))
     if form.kind not in KINDS:
         issues.append(Issue("programme.kind-invalid", {"field": "kind", "value": form.kind}))

@@ -66,7 +66,12 @@ def publish(body: PublishIn, member: Editor, settings: AppSettings) -> Published
     return _out(found, member.organisation.name)
 
 
-@router.put("/orgs/{org_id}/publications/profile", response_model=ProfileOut)
+# Choosing to be compared in public is a publishing decision: a token needs the publish scope.
+@router.put(
+    "/orgs/{org_id}/publications/profile",
+    response_model=ProfileOut,
+    openapi_extra=token_scope("publish"),
+)
 def set_profile(body: ProfileIn, member: Owner) -> ProfileOut:
     found = service.set_peer_comparison(member.repo, member.user, body.peer_comparison)
     return ProfileOut(peer_comparison=found.peer_comparison)

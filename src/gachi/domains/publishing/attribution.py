@@ -27,6 +27,7 @@ import pandas as pd
 import yaml
 
 from gachi.engine.catalog import SETTINGS_FILE, Catalog, load_catalog
+from gachi.engine.plan import columns_of
 from gachi.errors import GachiError
 
 FACTORS = ("data", "proxies", "method")
@@ -143,6 +144,32 @@ def programmes_of(inputs: Mapping[str, Any]) -> dict[int, str]:
     return {int(pid): name for pid, name in inputs["programmes"].items()}
 
 
+KEY_COLUMNS = frozenset({"organisation", "programme", "programme_id", "period"})
+
+
+def as_published(version: Version) -> Version:
+    """`version` with every entered value blanked that none of its own published indicators
+    read. A mix measures one version's data under the other's definitions; without this, an
+    input that only the other version reads would be measured at a value never published, and
+    the shares (which are public) would give it away."""
+    columns = list(version.inputs["columns"])
+    if "programme_id" not in columns:
+        return version
+    catalog = catalog_of(version.definitions)
+    read: dict[int, set[str]] = {}
+    for pid, ids in chosen_of(version.inputs).items():
+        read[pid] = set()
+        for ident in ids:
+            if catalog is not None and ident in catalog.entries:
+                read[pid].update(columns_of(catalog, catalog.entries[ident]))
+    at = columns.index("programme_id")
+    rows = []
+    for row in version.inputs["rows"]:
+        allowed = read.get(int(row[at]), set()) | KEY_COLUMNS
+        rows.append([v if c in allowed else None for c, v in zip(columns, row, strict=True)])
+    return Version(version.definitions, {**version.inputs, "rows": rows})
+
+
 # ------------------------------------------------------------------------- the attribution
 
 
@@ -157,7 +184,8 @@ def attribute(
 
     An indicator that only one version uses is measured with that version's definition in
     every mix: choosing it (or no longer choosing it) for a programme is a change of the data,
-    not of its formula."""
+    not of its formula. Each version's data counts only as its own book read it."""
+    old, new = as_published(old), as_published(new)
     old, new = _completed(old, new), _completed(new, old)
     for factors in (FACTORS, FALLBACK):
         values: dict[frozenset[str], Values] = {}

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import threading
+from datetime import datetime
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -16,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from gachi.config import Settings
 from gachi.db.models import User
 from gachi.domains.publishing import public, reports, service
+from gachi.domains.publishing.book import SK_ORDER
 from gachi.domains.publishing.compare import comparison, scale
 from gachi.errors import GachiError, NotFound
 from gachi.kernel.i18n import current_lang
@@ -37,16 +40,32 @@ def _org_context(member: Member, settings: Settings) -> dict[str, Any]:
     stale = service.freshness(member.repo, settings, run) if run is not None else []
     lang = current_lang()
     published = service.publications(member.repo)
-    latest_years = {p.year for p in published}
+    latest: dict[int, Any] = {}
+    for p in published:  # newest version first
+        latest.setdefault(p.year, p)
     profile = service.profile(member.repo)
+    # What publishing would show, year by year: the run's total beside what is public now.
+    totals = ((run.summary or {}).get("years") or {}) if run is not None else {}
+    preview = [
+        {
+            "year": y,
+            "total": (totals.get(str(y)) or {}).get("total"),
+            "published": latest.get(y),
+        }
+        for y in reversed(years)
+    ]
+    unpublished = [y for y in years if y not in latest]
+    default = unpublished[-1] if unpublished else (years[-1] if years else "")
     return {
         "run": run,
         "years": years,
+        "preview": preview,
+        "currency": (run.summary or {}).get("currency", "KRW") if run is not None else "KRW",
         "stale": [i.message(lang) for i in stale],
         "published": published,
-        "published_years": latest_years,
+        "published_years": set(latest),
         "peer_comparison": bool(profile and profile.peer_comparison),
-        "form": {"values": {"year": str(years[-1]) if years else "", "reason": ""}, "errors": {}},
+        "form": {"values": {"year": str(default), "reason": ""}, "errors": {}},
     }
 
 
@@ -77,7 +96,7 @@ def publish(
     target = f"/public/{member.org_id}/{found.year}"
     if found.version > 1:
         target += f"/restatements/{found.version}"
-    return RedirectResponse(target, status_code=303)
+    return RedirectResponse(f"{target}?published=1", status_code=303)
 
 
 @router.post("/orgs/{org_id}/publications/profile")
@@ -144,15 +163,36 @@ def book_page(
 ) -> Response:
     found = public.book(db, org_id, year, version)
     history = public.versions(db, org_id, year)
+    measured: list[dict[str, Any]] = [i for i in found["indicators"] if i["value"] is not None]
     context = {
         "book": found,
+        "published_at": datetime.fromisoformat(found["published_at"]),
         "history": history,
         "latest": history[0].version if history else found["version"],
+        "latest_reason": history[0].reason if history else "",
+        "ordered": sorted(measured, key=_reading_order),
+        "outside": any(_outside(x) for x in [found["total"], *measured, *found["lines"]]),
         "scale": scale,
         "base": f"/public/{org_id}/{year}",
         "names": {i["id"]: i["name"] for i in found["indicators"]},
+        "just_published": bool(visitor and request.query_params.get("published")),
     }
     return page(request, "publishing/book.html.j2", context)
+
+
+def _reading_order(indicator: dict[str, Any]) -> tuple[int, float]:
+    """By SK category, as the totals are, then the largest amounts (either sign) first."""
+    category = indicator["category"]
+    rank = SK_ORDER.index(category) if category in SK_ORDER else len(SK_ORDER)
+    return rank, -abs(indicator["value"] or 0.0)
+
+
+def _outside(item: dict[str, Any]) -> bool:
+    """Whether an estimate lies outside its own 90% range (said once on the page)."""
+    band, value = item.get("band"), item.get("value")
+    if not band or value is None:
+        return False
+    return not band["p5"] <= value <= band["p95"]
 
 
 @router.get("/public/{org_id}/{year}/restatements/{version}")
@@ -160,10 +200,13 @@ def restatement_page(
     request: Request,
     org_id: int,
     year: int,
-    version: Annotated[int, Path(ge=2, le=2**31 - 1)],
+    version: Annotated[int, Path(ge=1, le=2**31 - 1)],
     db: Db,
     visitor: Visitor,
 ) -> Response:
+    if version == 1:  # the first version restates nothing: show it, saying so
+        public.book(db, org_id, year, version)
+        return RedirectResponse(f"/public/{org_id}/{year}?version=1", status_code=303)
     found = public.book(db, org_id, year, version)
     if not found.get("restatement"):
         raise public.NotPublished(year, version)
@@ -173,6 +216,7 @@ def restatement_page(
         "scale": scale,
         "base": f"/public/{org_id}/{year}",
         "names": {i["id"]: i["name"] for i in found["indicators"]},
+        "just_published": bool(visitor and request.query_params.get("published")),
     }
     return page(request, "publishing/restatement.html.j2", context)
 
@@ -195,29 +239,45 @@ def report(
     name = f"gachi-{org_id}-{year}-v{found['version']}-{lang}.{fmt}"
     label = quote(f"{found['organisation']['name']} {year} v{found['version']}.{fmt}", safe="")
     disposition = f"attachment; filename=\"{name}\"; filename*=UTF-8''{label}"
+    # A named version never changes; the latest may be restated at any moment. The language
+    # comes from a cookie, so a cache must keep one copy per cookie.
+    fixed = version not in (None, "")
     return Response(
         body,
         media_type=reports.MEDIA[fmt],
         headers={
             "Content-Disposition": disposition,
-            "Cache-Control": "public, max-age=300",
+            "Cache-Control": "public, max-age=86400, immutable" if fixed else "no-cache",
+            "Vary": "Cookie",
         },
     )
 
 
+_making: dict[str, threading.Lock] = {}
+_making_lock = threading.Lock()
+
+
 def _cached_report(settings: Settings, book: dict[str, Any], fmt: str, lang: str) -> bytes:
-    """A published book never changes: its reports are kept on disk by the book's hash."""
+    """A published book never changes: its reports are kept on disk by the book's hash. Anyone
+    may ask for them, so one report is made once even when many ask at the same moment."""
     digest = hashlib.sha256(json.dumps(book, sort_keys=True).encode()).hexdigest()[:32]
     folder = FilePath(settings.data_dir) / "reports"
     path = folder / f"{digest}-{lang}.{fmt}"
     if path.exists():
         return path.read_bytes()
-    body = reports.render(book, fmt, lang)  # type: ignore[arg-type]
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
-        tmp.write_bytes(body)
-        tmp.replace(path)
-    except OSError:
-        pass  # a cache only: the next request makes it again
+    with _making_lock:
+        lock = _making.setdefault(path.name, threading.Lock())
+    with lock:
+        if path.exists():  # made by the request this one waited for
+            return path.read_bytes()
+        body = reports.render(book, fmt, lang)  # type: ignore[arg-type]
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
+            tmp.write_bytes(body)
+            tmp.replace(path)
+        except OSError:
+            pass  # a cache only: the next request makes it again
+    with _making_lock:
+        _making.pop(path.name, None)
     return body

@@ -2,7 +2,8 @@
 
 This module is the one place public reads start from, and it selects only the `book` column of
 a publication (and its year, version, total and date): the private inputs and definitions of a
-publication, and every table that is not a publication, are out of its reach.
+publication, and every table that is not a publication, are out of its reach. Even the
+organisation's name is read from the book: a name changed since shows only once published.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gachi.db.models import Organisation, Publication, PublishingProfile
+from gachi.db.models import Publication, PublishingProfile
 from gachi.db.tenancy import MAX_ID
 from gachi.errors import GachiError, NotFound
 
@@ -49,16 +50,20 @@ class Published:
     published_at: datetime
 
 
+# The organisation's name as this version published it (JSON path: SQLite and PostgreSQL alike).
+_NAME = Publication.book[("organisation", "name")].as_string()
+
+
 def _listing() -> Any:
     return select(
         Publication.organisation_id,
-        Organisation.name,
+        _NAME,
         Publication.year,
         Publication.version,
         Publication.total,
         Publication.reason,
         Publication.published_at,
-    ).join(Organisation, Organisation.id == Publication.organisation_id)
+    )
 
 
 def _rows(db: Session, query: Any) -> list[Published]:
@@ -94,7 +99,7 @@ def publishers(db: Session) -> list[Published]:
             & (newest.c.year == Publication.year)
             & (newest.c.version == Publication.version),
         )
-        .order_by(Organisation.name, Publication.organisation_id, Publication.year.desc())
+        .order_by(_NAME, Publication.organisation_id, Publication.year.desc())
     )
     return _rows(db, query)
 

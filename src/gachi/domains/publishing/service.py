@@ -25,6 +25,7 @@ from gachi.engine.catalog import SETTINGS_FILE, Catalog
 from gachi.engine.plan import compile_plan
 from gachi.engine.result import lineage_of
 from gachi.errors import Conflict, InvalidInput, Issue
+from gachi.kernel.text import hidden_issue, normalised, shows_nothing
 
 MAX_REASON = 2000
 MIN_YEAR, MAX_YEAR = 1990, 2100
@@ -88,7 +89,11 @@ def publish(
     """Publish `year` from the latest finished run: its first version, or a restatement of the
     version published before, which needs a reason and records what moved the figures."""
     year = _year(year)
-    reason = (reason or "").strip()
+    reason = normalised(reason)
+    if shows_nothing(reason):
+        reason = ""  # zero-width spaces or fillers say nothing: no reason given
+    if hidden := hidden_issue(reason, "reason", multiline=True):
+        raise InvalidInput.of([hidden])
     run, years = publishable_years(repo)
     if run is None:
         raise InvalidInput("publish.no-run")
