@@ -22,5 +22,7 @@ def test_the_api_reference_is_served_from_the_package_with_no_inline_script(clie
 
 
 def test_only_the_reference_files_are_served_from_there(client) -> None:
+    # Both lie beside Swagger UI's files in the package; neither is on the list.
     assert client.get("/api/v1/docs/redoc.standalone.js").status_code == 404
+    assert client.get("/api/v1/docs/favicon.png").status_code == 404
     assert client.get("/api/v1/docs/..%2F..%2F__init__.py").status_code == 404

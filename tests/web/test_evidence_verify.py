@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from gachi.db.models import AuditEntry, DataPoint, EvidenceGrant
 from gachi.domains.evidence import grants
 from gachi.kernel.i18n import t
+from gachi.kernel.times import local
 from web import evidence_helpers as files
 from web.data_helpers import make_programme
 from web.helpers import api, create_org, person_with_org, post, sign_up
@@ -182,7 +183,7 @@ def test_revoking_ends_access_at_once(client, other_client, setup, engine) -> No
 
 def test_an_expired_grant_gives_nothing(client, other_client, setup, engine) -> None:
     s = setup
-    tomorrow = (datetime.now(grants.KST).date() + timedelta(days=1)).isoformat()
+    tomorrow = (local(datetime.now(UTC)).date() + timedelta(days=1)).isoformat()
     assert _grant(client, s["grantor"], VERIFIER_BRN, expires=tomorrow).status_code == 303
     assert other_client.get(f"/orgs/{s['verifier']}/verify/{s['grantor']}").status_code == 200
     shown = client.get(f"/api/v1/orgs/{s['grantor']}/evidence/grants").json()

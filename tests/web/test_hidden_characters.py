@@ -67,3 +67,31 @@ def test_a_reason_with_a_direction_character_is_refused_but_lines_are_kept(clien
     assert refused.status_code == 422 and "U+202E" in refused.text
     made = publish(client, found.org, 2024, "첫 줄\n둘째 줄")
     assert made.status_code == 201, made.text
+
+
+def test_descriptions_and_notes_others_read_refuse_direction_characters(
+    client, other_client
+) -> None:
+    org = person_with_org(client, "kim@example.kr", "가온")
+    person_with_org(other_client, "lee@example.kr", "나래검증")
+    made = api(
+        client,
+        "POST",
+        f"/api/v1/orgs/{org}/programmes",
+        json={"name": "돌봄", "description": "설명\u202e끝"},
+    )
+    assert made.status_code == 422 and "U+202E" in made.text
+    grant = api(
+        client,
+        "POST",
+        f"/api/v1/orgs/{org}/evidence/grants",
+        json={"verifier": "나래검증", "note": "검증\u200b메모"},
+    )
+    assert grant.status_code == 422 and "U+200B" in grant.text
+    fine = api(
+        client,
+        "POST",
+        f"/api/v1/orgs/{org}/evidence/grants",
+        json={"verifier": "나래검증", "note": "2024년 공시\n검증용"},
+    )
+    assert fine.status_code == 201, fine.text

@@ -93,17 +93,20 @@ def test_restating_needs_a_reason_and_attributes_the_difference(client, engine, 
     assert "550,000원" in diff.text and "250,000원" in diff.text  # data, proxies
 
 
-def test_a_changed_formula_is_attributed_to_the_method(client, engine, anonymous) -> None:
+def test_a_changed_formula_is_attributed_to_the_definitions(client, engine, anonymous) -> None:
     org = mentoring_org(client, engine).org
     measure_and_publish(client, org, 2024)
-    # Half the hours count from now on: 1.0M → 0.5M, all of it the method's.
+    # Half the hours count from now on: 1.0M → 0.5M. A new formula is not mixed with the data
+    # (that would publish new functions of unpublished values): the whole line goes to the
+    # definitions, as the data it reads did not change.
     set_definition(engine, org, mentoring(formula="hours * wage * 0.5", version=2))
     measure_and_publish(client, org, 2024, "멘토링 시간의 절반만 인정하도록 산식 변경")
     r = anonymous.get(f"/api/v1/public/{org}/2024").json()["restatement"]
     assert r["delta"] == pytest.approx(-500_000)
-    assert r["effects"]["method"] == pytest.approx(-500_000)
+    assert r["effects"]["definitions"] == pytest.approx(-500_000)
     assert r["effects"]["data"] == pytest.approx(0, abs=1e-6)
     assert r["effects"]["proxies"] == pytest.approx(0, abs=1e-6)
+    assert r["residual"] == pytest.approx(0, abs=1e-6)
     changed = r["changes"]["definitions"][0]
     assert (changed["formula_before"], changed["formula_after"]) == (
         "hours * wage",

@@ -11,8 +11,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from gachi.db.models import Publication
+from gachi.domains.audit.service import record
 from web.data_helpers import korean
-from web.helpers import api
+from web.helpers import api, sign_up
 from web.publishing_helpers import measure_and_publish, mentoring, mentoring_org, set_definition
 from web.runs_helpers import run_to_end, set_point
 
@@ -75,15 +76,20 @@ def test_an_older_version_says_it_was_restated_why_and_links_both(
     assert "이 판(v1)은 v2에서 정정되었습니다." in notice and "누락된 20시간 추가" in notice
     assert f"/public/{found.org}/2024/restatements/2" in notice
     assert "alert warn" not in anonymous.get(f"/public/{found.org}/2024").text
+    # Restated again: v1 still points at what replaced it (v2), and says the latest is v3.
+    set_point(engine, found.org, found.programme, 2024, "hours", 130)
+    measure_and_publish(client, found.org, 2024, "두 번째 정정")
+    page = anonymous.get(f"/public/{found.org}/2024?version=1").text
+    notice = page.split('class="alert warn"', 1)[1].split("</div>", 1)[0]
+    assert "v2에서 정정되었습니다" in notice and "누락된 20시간 추가" in notice
+    assert "두 번째 정정" not in notice and "(v3)" in notice
     # The first version restates nothing: its "restatement" is the version itself.
     first = anonymous.get(f"/public/{found.org}/2024/restatements/1", follow_redirects=False)
     assert first.status_code == 303
     assert first.headers["location"] == f"/public/{found.org}/2024?version=1"
 
 
-def test_the_publish_form_offers_the_newest_unpublished_year_with_a_preview(
-    client, engine
-) -> None:
+def test_the_publish_form_offers_the_newest_unpublished_year_with_a_preview(client, engine) -> None:
     found = mentoring_org(client, engine, {2022: 10, 2023: 80, 2024: 100})
     measure_and_publish(client, found.org, 2024)
     page = korean(client).get(f"/orgs/{found.org}/publications").text
@@ -96,7 +102,7 @@ def test_the_publish_form_offers_the_newest_unpublished_year_with_a_preview(
 
 
 def test_after_publishing_the_publisher_is_told_and_a_stranger_is_not(
-    client, engine, anonymous
+    client, other_client, engine, anonymous
 ) -> None:
     found = mentoring_org(client, engine)
     assert run_to_end(client, found.org)["status"] == "done"
@@ -108,6 +114,8 @@ def test_after_publishing_the_publisher_is_told_and_a_stranger_is_not(
     assert done.headers["location"] == f"/public/{found.org}/2024?published=1"
     assert "공시(v1)를 공개했습니다" in client.get(done.headers["location"]).text
     assert "공개했습니다" not in anonymous.get(done.headers["location"]).text
+    sign_up(korean(other_client), "stranger@example.kr")  # signed in, not a member
+    assert "공개했습니다" not in other_client.get(done.headers["location"]).text
 
 
 def test_publication_dates_are_in_the_readers_zone(client, engine, anonymous) -> None:
@@ -151,6 +159,14 @@ def test_the_change_log_names_fields_and_shows_numbers_in_words(client, engine) 
     assert "<dt>합계</dt><dd>1,000,000</dd>" in log
     assert "<dt>기관 비교 참여</dt><dd>아니오</dd>" in log and "<dd>예</dd>" in log
     assert "<dt>peer_comparison</dt>" not in log
+    with Session(engine) as db:
+        after = {"period": 2024, "value": 1234.5}
+        record(db, organisation_id=org, user_id=None, entity="data_point", entity_id=1,
+               action="update", before=None, after=after)  # fmt: skip
+        db.commit()
+    log = korean(client).get(f"/orgs/{org}/audit").text
+    assert "<dt>연도</dt><dd>2024</dd>" in log and "2,024" not in log  # a year is no amount
+    assert "<dt>값</dt><dd>1,234.5</dd>" in log
 
 
 def test_the_icon_is_ours_and_local(client) -> None:

@@ -394,3 +394,9 @@ def test_a_published_name_with_control_characters_downloads(client, engine, anon
     assert export.status_code == 200
     rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
     assert ("가온\ufffd협동\ufffd조합", "돌봄\ufffd사업") in {r[:2] for r in rows}
+
+
+def test_the_report_dates_the_book_as_its_page_does() -> None:
+    b = book()
+    b["published_at"] = "2025-03-31T19:47:00+00:00"  # 04:47 on 1 April in Seoul
+    assert "2025-04-01" in _html(b) and "2025-03-31" not in _html(b)

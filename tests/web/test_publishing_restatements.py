@@ -157,9 +157,11 @@ def test_definitions_that_cannot_be_mixed_are_one_factor(client, engine, anonymo
     set_point(engine, org, found.programme, 2024, "hours", 150)
     _restated(client, org)
     r = _restatement(anonymous, org)
-    assert r["factors"] == ["data", "definitions"]
-    assert r["effects"]["data"] == pytest.approx(550_000)
-    assert r["effects"]["definitions"] == pytest.approx(250_000)
+    # The formula changed and so did the hours it reads: not split, the whole line moved by
+    # both together (100 h × 10,000 → 150 h × 12,000).
+    assert r["factors"] == ["data", "definitions", "data_and_definitions"]
+    assert r["effects"]["data_and_definitions"] == pytest.approx(800_000)
+    assert r["effects"]["data"] == pytest.approx(0, abs=1e-6)
     assert r["residual"] == pytest.approx(0, abs=1e-6)
     assert anonymous.get(f"/public/{org}/2024/restatements/2").status_code == 200
 
@@ -182,15 +184,52 @@ def test_a_mix_never_measures_an_input_that_its_own_book_did_not_read(
         db.commit()
     _restated(client, org, "측정 방식 변경")
     r = _restatement(anonymous, org)
-    # Hand-worked, with each version's data as its own book read it: old formula on new data
-    # and new formula on old data both measure nothing, so data and method split the
-    # difference (70,000 − 1,000,000) evenly, whatever hours now holds.
+    # A formula that reads other inputs is not mixed with either version's data: the whole
+    # difference (70,000 − 1,000,000) is the definitions', whatever hours now holds, and the
+    # list of changes says which input is read now and which no longer, without values.
     assert r["delta"] == pytest.approx(-930_000)
-    assert r["effects"]["data"] == pytest.approx(-465_000)
-    assert r["effects"]["method"] == pytest.approx(-465_000)
-    assert r["effects"]["proxies"] == pytest.approx(0, abs=1e-6)
+    assert r["effects"]["definitions"] == pytest.approx(-930_000)
+    assert r["effects"]["data"] == pytest.approx(0, abs=1e-6)
+    assert r["changes"]["data"] == [
+        {"programme": "청소년 멘토링 사업", "input": "hours", "change": "no-longer-read"},
+        {"programme": "청소년 멘토링 사업", "input": "sessions", "change": "now-read"},
+    ]
     body = anonymous.get(f"/api/v1/public/{org}/2024").text
     assert "4321" not in body and "43210000" not in body
+
+
+def test_a_new_formula_on_changed_data_is_one_cause_so_no_part_of_a_sum_comes_out(
+    client, engine, anonymous
+) -> None:
+    found = mentoring_org(client, engine)
+    org = found.org
+    with Session(engine) as db:
+        TenantRepository(db, org).add(
+            DataPoint(programme_id=found.programme, period=2024, name="extra", value=37)
+        )
+        db.commit()
+    # v1 publishes only the sum: (100 + 37) h × 10,000 = 1,370,000.
+    summed = (
+        mentoring()
+        .replace(
+            "  - name: hours\n",
+            "  - name: hours\n    unit: hour\n    description: {ko: 시간}\n  - name: extra\n",
+        )
+        .replace("hours * wage", "(hours + extra) * wage")
+    )
+    set_definition(engine, org, summed)
+    measure_and_publish(client, org, 2024)
+    # v2 counts hours alone, corrected to 120. Splitting data from method would measure the
+    # old formula on the new data (or the reverse), and the shares would give away hours = 100.
+    set_definition(engine, org, mentoring(version=2))
+    set_point(engine, org, found.programme, 2024, "hours", 120)
+    _restated(client, org, "추가 시간은 따로 집계하지 않음")
+    r = _restatement(anonymous, org)
+    assert r["delta"] == pytest.approx(1_200_000 - 1_370_000)
+    assert r["effects"]["data_and_definitions"] == pytest.approx(-170_000)
+    assert all(abs(v) < 1e-6 for f, v in r["effects"].items() if f != "data_and_definitions")
+    [line] = r["lines"]
+    assert line["effects"]["data_and_definitions"] == pytest.approx(-170_000)
 
 
 def test_the_same_year_published_twice_at_once_is_a_conflict(client, engine, monkeypatch) -> None:

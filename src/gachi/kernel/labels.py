@@ -11,8 +11,6 @@ from gachi.kernel.units import unit_label
 
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 _CALL = re.compile(r"^\s*(?P<name>[a-z_]+)\s*(?:\((?P<args>.*)\))?\s*$", re.DOTALL)
-# The parameters of a distribution as `Parameter.describe` writes them, in Korean.
-_ARGS_KO = (("gsd=", "기하표준편차 "), ("sd=", "표준편차 "))
 
 
 def licence_label(code: str, lang: Lang) -> str:
@@ -41,9 +39,9 @@ def distribution_label(name: str, lang: Lang) -> str:
     args = m["args"]
     if args is None:
         return label
-    if lang == "ko":
-        for english, korean in _ARGS_KO:
-            args = args.replace(english, korean)
+    # `gsd=` before `sd=`: the one contains the other.
+    for param in ("gsd", "sd"):
+        args = args.replace(f"{param}=", f"{t(f'distribution.param.{param}', lang)} ")
     return f"{label}({args})"
 
 

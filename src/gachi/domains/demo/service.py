@@ -33,8 +33,6 @@ from gachi.db.tenancy import TenantRepository
 from gachi.domains.accounts import service as accounts
 from gachi.domains.data import service as data
 from gachi.domains.demo.files import pdf
-from gachi.domains.evidence import grants
-from gachi.domains.evidence import scan as evidence_scan
 from gachi.domains.evidence import service as evidence
 from gachi.domains.organisations import service as organisations
 from gachi.domains.programmes import service as programmes
@@ -319,7 +317,7 @@ def _evidence(
         evidence.upload(
             repo,
             settings,
-            evidence_scan.from_settings(settings),
+            evidence.scanner_of(settings),
             clerk.id,
             target,
             e.filename,
@@ -337,7 +335,7 @@ def _verifiers(
     for o in demo.organisations:
         owner = users[o.person("owner").email]
         for v in o.verifiers:
-            grants.grant(repos[o.name], owner.id, brns[v.organisation], None, v.note)
+            evidence.grant_access(repos[o.name], owner.id, brns[v.organisation], None, v.note)
 
 
 def _measure(repo: TenantRepository, settings: Settings, user: User, draws: int | None) -> None:

@@ -15,7 +15,7 @@ revoked, not expired) from the grantor to the verifier's organisation and otherw
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -26,8 +26,9 @@ from gachi.domains.audit.service import record
 from gachi.errors import GachiError, InvalidInput
 from gachi.kernel.brn import parse_brn
 from gachi.kernel.i18n import t
+from gachi.kernel.text import hidden_issue, normalised
+from gachi.kernel.times import default_zone, local, zone
 
-KST = timezone(timedelta(hours=9), "KST")  # Korea keeps no daylight saving time
 MAX_NOTE = 500
 
 
@@ -62,12 +63,13 @@ def expires_on(grant: EvidenceGrant) -> date | None:
     """The last day (Korean time) the grant is in force."""
     if grant.expires_at is None:
         return None
-    return (_utc(grant.expires_at).astimezone(KST) - timedelta(seconds=1)).date()
+    return (local(_utc(grant.expires_at)) - timedelta(seconds=1)).date()
 
 
 def end_of(day: date) -> datetime:
     """The instant (UTC) a grant that lasts through `day`, Korean time, ends."""
-    return datetime.combine(day + timedelta(days=1), time(0), KST).astimezone(UTC)
+    # Midnight starting the next day where the platform is (GACHI_TIMEZONE, Seoul by default).
+    return datetime.combine(day + timedelta(days=1), time(0), zone(default_zone())).astimezone(UTC)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -111,7 +113,7 @@ def parse_expiry(text: str | date | None, today: date | None = None) -> date | N
             day = date.fromisoformat(text.strip())
         except ValueError:
             raise InvalidInput("verify.expiry-invalid", field="expires", text=text) from None
-    if day < (today or now().astimezone(KST).date()):
+    if day < (today or local(now()).date()):
         raise InvalidInput("verify.expiry-past", field="expires", day=day.isoformat())
     return day
 
@@ -128,7 +130,9 @@ def grant(
     db = repo.db
     org = find_verifier(db, repo.organisation_id, verifier)
     day = parse_expiry(expires)
-    note = (note or "").strip()
+    note = normalised(note)
+    if hidden := hidden_issue(note, "note", multiline=True):
+        raise InvalidInput.of([hidden])
     if len(note) > MAX_NOTE:
         raise InvalidInput("verify.note-too-long", field="note", limit=MAX_NOTE)
     ends = end_of(day) if day else None

@@ -56,7 +56,8 @@ EvidencePage = Page[EvidenceOut]
 
 class GrantIn(BaseModel):
     """`verifier`: the other organisation's business registration number, or its exact name.
-    `expires_on`: the last day (Korean time) of access; none for no end."""
+    `expires_on`: the last day of access in the platform's time zone (Korea's by default); none
+    for no end."""
 
     verifier: str = ""
     expires_on: date | None = None

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import IO
 
 from sqlalchemy import func, select
 
 from gachi.config import Settings
-from gachi.db.models import Evidence, User
+from gachi.db.models import Evidence, EvidenceGrant, User
 from gachi.db.tenancy import TenantRepository
 from gachi.domains.audit.service import record, snapshot
 from gachi.domains.data.service import columns as data_columns
-from gachi.domains.evidence import sniff, storage
+from gachi.domains.evidence import grants, scan, sniff, storage
 from gachi.domains.evidence.names import clean_name
 from gachi.domains.evidence.scan import Scanner
 from gachi.domains.programmes.service import (
@@ -33,6 +34,7 @@ from gachi.domains.programmes.service import (
 )
 from gachi.errors import Conflict, GachiError, InvalidInput, NotFound
 from gachi.kernel.i18n import Lang, t
+from gachi.kernel.text import hidden_issue, normalised
 
 MAX_NOTE = 2000
 MIN_PERIOD, MAX_PERIOD = 1900, 2200
@@ -73,6 +75,23 @@ class Choices:
 
     programmes: list[tuple[str, list[Choice]]]
     indicators: list[Choice]
+
+
+def scanner_of(settings: Settings) -> Scanner:
+    """The virus scanner the settings name (or the one that scans nothing)."""
+    return scan.from_settings(settings)
+
+
+def grant_access(
+    repo: TenantRepository,
+    user_id: int | None,
+    verifier: str,
+    expires: str | date | None = None,
+    note: str = "",
+) -> EvidenceGrant:
+    """Let the organisation named by `verifier` (business number or exact name) read this
+    organisation's evidence, until `expires` (a day, or none). Flushes."""
+    return grants.grant(repo, user_id, verifier, expires, note)
 
 
 def noun() -> str:
@@ -186,7 +205,9 @@ def upload(
     behind: no row, no file."""
     name = clean_name(filename)
     sniff.claimed_kind(name)  # an extension off the list is refused before any byte is read
-    note = (note or "").strip()
+    note = normalised(note)
+    if hidden := hidden_issue(note, "note", multiline=True):
+        raise InvalidInput.of([hidden])
     if len(note) > MAX_NOTE:
         raise InvalidInput("evidence.note-too-long", field="note", limit=MAX_NOTE)
     target = check_target(repo, settings, target, lang)

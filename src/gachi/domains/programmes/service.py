@@ -175,8 +175,10 @@ def check_form(form: ProgrammeForm) -> dict[str, str]:
         issues.append(Issue("programme.name-invalid", {"field": "name", "limit": MAX_NAME}))
     if form.kind not in KINDS:
         issues.append(Issue("programme.kind-invalid", {"field": "kind", "value": form.kind}))
-    description = form.description.strip()
-    if len(description) > MAX_DESCRIPTION:
+    description = normalised(form.description)
+    if hidden := hidden_issue(description, "description", multiline=True):
+        issues.append(hidden)
+    elif len(description) > MAX_DESCRIPTION:
         issues.append(
             Issue(
                 "programme.description-too-long", {"field": "description", "limit": MAX_DESCRIPTION}

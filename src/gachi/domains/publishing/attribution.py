@@ -153,8 +153,8 @@ def as_published(version: Version) -> Version:
     input that only the other version reads would be measured at a value never published, and
     the shares (which are public) would give it away."""
     columns = list(version.inputs["columns"])
-    if "programme_id" not in columns:
-        return version
+    if "programme_id" not in columns:  # no way to tell whose a value is: keep none
+        return Version(version.definitions, {**version.inputs, "rows": []})
     catalog = catalog_of(version.definitions)
     read: dict[int, set[str]] = {}
     for pid, ids in chosen_of(version.inputs).items():

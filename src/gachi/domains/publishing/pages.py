@@ -15,8 +15,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from gachi import __version__
 from gachi.config import Settings
 from gachi.db.models import User
+from gachi.domains.organisations import service as organisations
 from gachi.domains.publishing import public, reports, service
 from gachi.domains.publishing.book import SK_ORDER
 from gachi.domains.publishing.compare import comparison, scale
@@ -169,15 +171,29 @@ def book_page(
         "published_at": datetime.fromisoformat(found["published_at"]),
         "history": history,
         "latest": history[0].version if history else found["version"],
-        "latest_reason": history[0].reason if history else "",
+        # The version that restated this one (the next), which is what its notice explains.
+        "next": next((h for h in reversed(history) if h.version > found["version"]), None),
         "ordered": sorted(measured, key=_reading_order),
         "outside": any(_outside(x) for x in [found["total"], *measured, *found["lines"]]),
+        "outside_of": _outside,
         "scale": scale,
         "base": f"/public/{org_id}/{year}",
         "names": {i["id"]: i["name"] for i in found["indicators"]},
-        "just_published": bool(visitor and request.query_params.get("published")),
+        "just_published": _just_published(request, db, visitor, org_id),
     }
     return page(request, "publishing/book.html.j2", context)
+
+
+def _just_published(request: Request, db: Db, visitor: User | None, org_id: int) -> bool:
+    """Whether to tell the reader they just published this: only one of its members (a link
+    with ?published=1 says nothing to anyone else)."""
+    if visitor is None or not request.query_params.get("published"):
+        return False
+    try:
+        organisations.membership_of(db, visitor, org_id)
+    except NotFound:
+        return False
+    return True
 
 
 def _reading_order(indicator: dict[str, Any]) -> tuple[int, float]:
@@ -188,11 +204,13 @@ def _reading_order(indicator: dict[str, Any]) -> tuple[int, float]:
 
 
 def _outside(item: dict[str, Any]) -> bool:
-    """Whether an estimate lies outside its own 90% range (said once on the page)."""
+    """Whether an estimate lies outside its own 90% range (said once on the page); a band
+    equal to the estimate but for rounding is not."""
     band, value = item.get("band"), item.get("value")
     if not band or value is None:
         return False
-    return not band["p5"] <= value <= band["p95"]
+    slack = 1e-9 * max(abs(value), abs(band["p5"]), abs(band["p95"]))
+    return not band["p5"] - slack <= value <= band["p95"] + slack
 
 
 @router.get("/public/{org_id}/{year}/restatements/{version}")
@@ -204,7 +222,7 @@ def restatement_page(
     db: Db,
     visitor: Visitor,
 ) -> Response:
-    if version == 1:  # the first version restates nothing: show it, saying so
+    if version == 1:  # the first version restates nothing: show the version itself
         public.book(db, org_id, year, version)
         return RedirectResponse(f"/public/{org_id}/{year}?version=1", status_code=303)
     found = public.book(db, org_id, year, version)
@@ -216,7 +234,7 @@ def restatement_page(
         "scale": scale,
         "base": f"/public/{org_id}/{year}",
         "names": {i["id"]: i["name"] for i in found["indicators"]},
-        "just_published": bool(visitor and request.query_params.get("published")),
+        "just_published": _just_published(request, db, visitor, org_id),
     }
     return page(request, "publishing/restatement.html.j2", context)
 
@@ -253,6 +271,8 @@ def report(
     )
 
 
+# Bump when the report writers change what a book's report looks like.
+REPORT_WRITER = f"{__version__}/2"
 _making: dict[str, threading.Lock] = {}
 _making_lock = threading.Lock()
 
@@ -260,24 +280,28 @@ _making_lock = threading.Lock()
 def _cached_report(settings: Settings, book: dict[str, Any], fmt: str, lang: str) -> bytes:
     """A published book never changes: its reports are kept on disk by the book's hash. Anyone
     may ask for them, so one report is made once even when many ask at the same moment."""
-    digest = hashlib.sha256(json.dumps(book, sort_keys=True).encode()).hexdigest()[:32]
+    # The writers' version is part of the key: a report kept before they changed is made anew.
+    key = json.dumps({"book": book, "writer": REPORT_WRITER}, sort_keys=True)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     folder = FilePath(settings.data_dir) / "reports"
     path = folder / f"{digest}-{lang}.{fmt}"
     if path.exists():
         return path.read_bytes()
     with _making_lock:
         lock = _making.setdefault(path.name, threading.Lock())
-    with lock:
-        if path.exists():  # made by the request this one waited for
-            return path.read_bytes()
-        body = reports.render(book, fmt, lang)  # type: ignore[arg-type]
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
-            tmp.write_bytes(body)
-            tmp.replace(path)
-        except OSError:
-            pass  # a cache only: the next request makes it again
-    with _making_lock:
-        _making.pop(path.name, None)
-    return body
+    try:
+        with lock:
+            if path.exists():  # made by the request this one waited for
+                return path.read_bytes()
+            body = reports.render(book, fmt, lang)  # type: ignore[arg-type]
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
+                tmp.write_bytes(body)
+                tmp.replace(path)
+            except OSError:
+                pass  # a cache only: the next request makes it again
+            return body
+    finally:
+        with _making_lock:
+            _making.pop(path.name, None)

@@ -1,9 +1,10 @@
 """What anyone may read, signed in or not: published formula books only.
 
 This module is the one place public reads start from, and it selects only the `book` column of
-a publication (and its year, version, total and date): the private inputs and definitions of a
-publication, and every table that is not a publication, are out of its reach. Even the
-organisation's name is read from the book: a name changed since shows only once published.
+a publication (and its year, version, total, reason and date, all published with it): the private
+inputs and definitions of a publication, and every table that is not a publication, are out of
+its reach. Even the organisation's name is read from the book (a JSON path): a name changed since
+shows only once published.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from gachi.engine.result import Lineage, ProxyLineage, Result
@@ -14,6 +15,7 @@ from gachi.engine.sources import DataInfo
 from gachi.engine.uncertainty import Band, Uncertainty
 from gachi.errors import NotFound
 from gachi.kernel.i18n import Lang, t
+from gachi.kernel.times import format_moment
 from gachi.kernel.units import unit_label
 from gachi.report import build_report
 from gachi.report.model import FactorShare, Report, Restatement
@@ -34,7 +36,7 @@ def report_of(book: Mapping[str, Any], lang: Lang) -> Report:
         "report.book-subtitle",
         lang,
         version=book["version"],
-        published=str(book.get("published_at") or "")[:10],
+        published=_published_on(book),
         price_year=book.get("price_year") or book["year"],
         currency=unit_label(book["currency"], lang) or book["currency"],
     )
@@ -45,6 +47,14 @@ def report_of(book: Mapping[str, Any], lang: Lang) -> Report:
         subtitle=subtitle,
         restatement=restatement_of(book, lang),
     )
+
+
+def _published_on(book: Mapping[str, Any]) -> str:
+    """The day the book was published, in the platform's zone (as its pages show it)."""
+    try:
+        return format_moment(datetime.fromisoformat(str(book["published_at"])), "date")
+    except (KeyError, ValueError):
+        return str(book.get("published_at") or "")[:10]
 
 
 def render(book: Mapping[str, Any], fmt: str, lang: Lang) -> bytes:

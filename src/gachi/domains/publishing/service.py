@@ -18,8 +18,9 @@ from gachi.db.models import Organisation, Publication, PublishingProfile, Run, U
 from gachi.db.tenancy import TenantRepository
 from gachi.domains.audit.service import record
 from gachi.domains.programmes.service import own_definitions
-from gachi.domains.publishing.attribution import Version, attribute
+from gachi.domains.publishing.attribution import Version
 from gachi.domains.publishing.book import Line, formula_book
+from gachi.domains.publishing.restatement import restatement
 from gachi.domains.runs import service as runs
 from gachi.engine.catalog import SETTINGS_FILE, Catalog
 from gachi.engine.plan import compile_plan
@@ -29,7 +30,6 @@ from gachi.kernel.text import hidden_issue, normalised, shows_nothing
 
 MAX_REASON = 2000
 MIN_YEAR, MAX_YEAR = 1990, 2100
-SHOWN_DATA_CHANGES = 200
 
 
 def publications(repo: TenantRepository) -> Sequence[Publication]:
@@ -267,205 +267,6 @@ def _definitions(
         "settings": settings_file.read_text(encoding="utf-8") if settings_file.exists() else None,
         "indicators": texts,
     }
-
-
-# ---- restatements --------------------------------------------------------------------------
-
-
-def restatement(previous: Publication, book: Mapping[str, Any], new: Version) -> dict[str, Any]:
-    """What moved the year's figures since `previous`: each line's difference with its shares
-    of data, proxy values and method, the totals of those shares, and the changes themselves."""
-    old = Version(previous.definitions, previous.inputs)
-    factors, shares, counted = attribute(old, new, runs.measure_values)
-    before_book = previous.book
-    was_in_totals = {i["id"]: i["in_totals"] for i in before_book["indicators"]}
-    in_totals = {**was_in_totals, **{i["id"]: i["in_totals"] for i in book["indicators"]}}
-    before = {(x["programme_id"], x["indicator"]): x for x in before_book["lines"]}
-    after = {(x["programme_id"], x["indicator"]): x for x in book["lines"]}
-    out_lines = []
-    effects_total = dict.fromkeys(factors, 0.0)
-    nothing = dict.fromkeys(factors, 0.0)
-    for key in sorted(set(before) | set(after) | set(shares) | set(counted)):
-        b = before.get(key, {}).get("value", 0.0)
-        a = after.get(key, {}).get("value", 0.0)
-        line_shares = shares.get(key, nothing)
-        line_counted = counted.get(key, nothing)
-        for f in factors:
-            effects_total[f] += line_counted.get(f, 0.0)
-        delta = a - b
-        residual = delta - sum(line_shares.values())
-        moved = [delta, *line_shares.values(), *line_counted.values()]
-        if all(abs(v) < 1e-9 for v in moved):
-            continue
-        name = (after.get(key) or before.get(key) or {}).get("programme", str(key[0]))
-        out_lines.append(
-            {
-                "programme_id": key[0],
-                "programme": name,
-                "indicator": key[1],
-                "in_totals": in_totals.get(key[1], True),
-                "in_totals_before": was_in_totals.get(key[1], in_totals.get(key[1], True)),
-                "before": b if key in before else None,
-                "after": a if key in after else None,
-                "delta": delta,
-                "effects": line_shares,
-                "residual": residual,
-            }
-        )
-    out_lines.sort(key=lambda x: -abs(x["delta"]))
-    total_before = before_book["total"]["value"]
-    total_after = book["total"]["value"]
-    delta = total_after - total_before
-    return {
-        "from_version": previous.version,
-        "reason": book["reason"],
-        "total_before": total_before,
-        "total_after": total_after,
-        "delta": delta,
-        "factors": list(factors),
-        "effects": effects_total,
-        "residual": delta - sum(effects_total.values()),
-        "lines": out_lines,
-        "changes": _changes(before_book, book, old, new),
-    }
-
-
-def _changes(
-    before: Mapping[str, Any], after: Mapping[str, Any], old: Version, new: Version
-) -> dict[str, Any]:
-    """The changes themselves: indicator versions, proxy values, and the entered data."""
-    was = {i["id"]: i for i in before["indicators"]}
-    now = {i["id"]: i for i in after["indicators"]}
-    definitions = []
-    for ident in sorted(set(was) | set(now)):
-        a, b = was.get(ident), now.get(ident)
-        if a and b and a["spec_hash"] == b["spec_hash"]:
-            continue
-        proxies = []
-        pa = {p["name"]: p for p in (a or {}).get("proxies", [])}
-        pb = {p["name"]: p for p in (b or {}).get("proxies", [])}
-        for name in sorted(set(pa) | set(pb)):
-            va = pa.get(name, {}).get("value")
-            vb = pb.get(name, {}).get("value")
-            if va != vb or pa.get(name, {}).get("unit") != pb.get(name, {}).get("unit"):
-                proxies.append(
-                    {
-                        "name": name,
-                        "before": va,
-                        "after": vb,
-                        "unit": (pb.get(name) or pa.get(name) or {}).get("unit"),
-                    }
-                )
-        definitions.append(
-            {
-                "indicator": ident,
-                "name": (b or a or {}).get("name"),
-                "from_version": a["version"] if a else None,
-                "to_version": b["version"] if b else None,
-                "formula_before": a["formula"] if a else None,
-                "formula_after": b["formula"] if b else None,
-                "proxies": proxies,
-                "adjustments": _adjustments(a, b),
-                "baseline_before": a["baseline"] if a else None,
-                "baseline_after": b["baseline"] if b else None,
-                "in_totals_before": a["in_totals"] if a else None,
-                "in_totals_after": b["in_totals"] if b else None,
-            }
-        )
-    data = _data_changes(old.inputs, new.inputs, _read(before), _read(after))
-    return {
-        "settings": old.definitions.get("settings") != new.definitions.get("settings"),
-        "definitions": definitions,
-        "data": data[:SHOWN_DATA_CHANGES],
-        "data_count": len(data),
-    }
-
-
-ADJUSTMENTS = ("deadweight", "displacement", "attribution", "drop_off", "duration")
-
-
-def _adjustments(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    """The adjustments of an indicator that changed between two versions that both have it."""
-    if not a or not b:
-        return []
-    was, now = a["adjustments"], b["adjustments"]
-    return [
-        {"name": k, "before": was.get(k), "after": now.get(k)}
-        for k in ADJUSTMENTS
-        if was.get(k) != now.get(k)
-    ]
-
-
-def _read(book: Mapping[str, Any]) -> dict[str, set[str]]:
-    """The input columns each indicator of `book` reads, with those of what it builds on."""
-    own = {i["id"]: {x["column"] for x in i["inputs"]} for i in book["indicators"]}
-    deps = {i["id"]: list(i["depends_on"]) for i in book["indicators"]}
-    out: dict[str, set[str]] = {}
-    for ident in own:
-        seen, stack, columns = set(), [ident], set()
-        while stack:
-            i = stack.pop()
-            if i in seen:
-                continue
-            seen.add(i)
-            columns |= own.get(i, set())
-            stack.extend(deps.get(i, []))
-        out[ident] = columns
-    return out
-
-
-def _data_changes(
-    old: Mapping[str, Any],
-    new: Mapping[str, Any],
-    old_reads: Mapping[str, set[str]],
-    new_reads: Mapping[str, set[str]],
-) -> list[dict[str, Any]]:
-    """Every entered value of the year that differs, as (programme, input, change), for the
-    programmes of either book and only the inputs their published indicators read: the values
-    were published as results only, so this names inputs, never values, and nothing of a
-    programme or an input that was not published."""
-
-    def shown(inputs: Mapping[str, Any], reads: Mapping[str, set[str]]) -> dict[int, set[str]]:
-        return {
-            int(pid): set().union(*(reads.get(i, set()) for i in ids))
-            for pid, ids in inputs["chosen"].items()
-        }
-
-    allowed: dict[int, set[str]] = shown(old, old_reads)
-    for pid, columns in shown(new, new_reads).items():
-        allowed[pid] = allowed.get(pid, set()) | columns
-    names = {int(k): v for k, v in old["programmes"].items()}
-    names.update({int(k): v for k, v in new["programmes"].items()})
-
-    def cells(inputs: Mapping[str, Any]) -> dict[tuple[int, str], float]:
-        columns = inputs["columns"]
-        out = {}
-        for row in inputs["rows"]:
-            rec = dict(zip(columns, row, strict=True))
-            pid = int(rec["programme_id"])
-            for c in allowed.get(pid, ()):
-                if rec.get(c) is not None:
-                    out[(pid, c)] = rec[c]
-        return out
-
-    a, b = cells(old), cells(new)
-    changed = sorted(
-        (names.get(pid, str(pid)), c, pid)
-        for pid, c in set(a) | set(b)
-        if a.get((pid, c)) != b.get((pid, c))
-    )
-    return [
-        {"programme": name, "input": c, "change": _change(a.get((pid, c)), b.get((pid, c)))}
-        for name, c, pid in changed
-    ]
-
-
-def _change(before: float | None, after: float | None) -> str:
-    if before is None:
-        return "added"
-    if after is None:
-        return "removed"
-    return "changed"
 
 
 # ---- the organisation's choices -------------------------------------------------------------

@@ -174,8 +174,10 @@ def create_token(db: Session, user: User, form: TokenForm, *, now: datetime | No
     db.add(token)
     try:
         db.flush()
-    except IntegrityError:  # the same form sent twice at once: the other send made it
-        raise FormUsed(None) from None
+    except IntegrityError:
+        if form.form_key is None:
+            raise  # not the form's key: a fault of ours, not the person's
+        raise FormUsed(None) from None  # the same form sent twice at once: the other made it
     record(
         db,
         organisation_id=None,
