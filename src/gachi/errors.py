@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from gachi.kernel.i18n import Lang, known, t
+from gachi.kernel.i18n import Lang, message_codes, t
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ class NotFound(GachiError):
 
     def __init__(self, kind: str, ident: object, /, *, where: Location | None = None) -> None:
         # A kind the catalogue names (`noun.run`) is said in the reader's language.
-        said: str | Term = Term(f"noun.{kind}") if known(f"noun.{kind}") else kind
+        said: str | Term = Term(f"noun.{kind}") if f"noun.{kind}" in message_codes() else kind
         super().__init__("not-found", where=where, kind=said, id=str(ident)[:80])
 
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from gachi.db.models import CustomIndicator
+from gachi.db.models import CustomIndicator, Organisation
 from gachi.db.tenancy import TenantRepository
 from web.helpers import api, person_with_org
 from web.runs_helpers import add_programme, run_to_end
@@ -75,6 +75,15 @@ def set_definition(engine: Engine, org: int, text: str) -> None:
             repo.add(CustomIndicator(indicator_id="my_mentoring", definition=text))
         else:
             found.definition = text
+        db.commit()
+
+
+def rename_org(engine: Engine, org: int, name: str) -> None:
+    """Give the organisation a name straight in the database (as stored before any check)."""
+    with Session(engine) as db:
+        organisation = db.get(Organisation, org)
+        assert organisation is not None
+        organisation.name = name
         db.commit()
 
 

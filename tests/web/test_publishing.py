@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
-from gachi.db.models import Organisation
 from web.data_helpers import korean
 from web.helpers import api, bearer, log_in, make_token, post, sign_up
 from web.publishing_helpers import (
@@ -15,6 +13,7 @@ from web.publishing_helpers import (
     mentoring,
     mentoring_org,
     publish,
+    rename_org,
     set_definition,
 )
 from web.runs_helpers import run_to_end, set_point
@@ -169,6 +168,10 @@ def test_a_year_or_organisation_not_published_is_404_with_the_same_words(
     missing_year = anonymous.get(f"/public/{org}/2023")
     assert missing_year.status_code == 404
     assert "2023년 공시는 공개되지 않았습니다" in missing_year.text
+    # The reader is pointed at what was published, not at a sign-in.
+    assert f'href="/public/{org}"' in missing_year.text and 'href="/public"' in missing_year.text
+    unknown = anonymous.get("/public/abc")
+    assert unknown.status_code == 404 and "찾을 수 없습니다: 페이지" in unknown.text
     for url in (f"/public/{org + 1000}", "/public/999999999999", f"/api/v1/public/{org + 1}"):
         response = anonymous.get(url)
         assert response.status_code == 404, url
@@ -265,11 +268,7 @@ def test_public_pages_show_the_name_as_published_not_as_renamed_since(
     found = mentoring_org(client, engine)
     org = found.org
     measure_and_publish(client, org, 2024)
-    with Session(engine) as db:
-        organisation = db.get(Organisation, org)
-        assert organisation is not None
-        organisation.name = "새이름-미공개"
-        db.commit()
+    rename_org(engine, org, "새이름-미공개")
     urls = ("/public", f"/public/{org}", "/api/v1/public", f"/api/v1/public/{org}")
     for url in urls:
         body = anonymous.get(url).text

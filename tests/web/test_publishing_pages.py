@@ -130,18 +130,6 @@ def test_publication_dates_are_in_the_readers_zone(client, engine, anonymous) ->
     assert "2026-12-07 04:47" in own and "(KST)" in own
 
 
-def test_a_reader_who_finds_nothing_is_pointed_at_what_was_published(
-    client, engine, anonymous
-) -> None:
-    org = mentoring_org(client, engine).org
-    measure_and_publish(client, org, 2024)
-    missing = anonymous.get(f"/public/{org}/2019")
-    assert missing.status_code == 404
-    assert f'href="/public/{org}"' in missing.text and 'href="/public"' in missing.text
-    unknown = anonymous.get("/public/abc")
-    assert unknown.status_code == 404 and "찾을 수 없습니다: 페이지" in unknown.text
-
-
 def test_a_changed_definition_keeps_its_unit_names_in_korean(client, engine, anonymous) -> None:
     org = mentoring_org(client, engine).org
     measure_and_publish(client, org, 2024)

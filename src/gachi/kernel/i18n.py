@@ -56,12 +56,8 @@ class _Lenient(dict[str, Any]):
 
 @cache
 def message_codes() -> frozenset[str]:
+    """Every code the catalogue has (`code in message_codes()` asks whether it names one)."""
     return frozenset(_catalogue())
-
-
-def known(code: str) -> bool:
-    """Whether the catalogue has message `code`."""
-    return code in _catalogue()
 
 
 def t(code: str, lang: Lang | None = None, /, **params: Any) -> str:

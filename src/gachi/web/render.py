@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 
 from gachi.errors import GachiError
-from gachi.kernel.i18n import current_lang, known, t
+from gachi.kernel.i18n import current_lang, message_codes, t
 from gachi.kernel.labels import distribution_label, licence_label, unit_label
 from gachi.kernel.money import format_money, format_number
 from gachi.kernel.times import format_moment, zone_label
@@ -63,7 +63,7 @@ def _t(code: str, **params: Any) -> str:
 
 def _t_or(code: str, fallback: str) -> str:
     """Message `code` if the catalogue has it, else `fallback` as it is."""
-    return t(code, current_lang()) if known(code) else fallback
+    return t(code, current_lang()) if code in message_codes() else fallback
 
 
 def _money(value: float | None, currency: str = "KRW") -> str:
