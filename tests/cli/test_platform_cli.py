@@ -198,6 +198,19 @@ def test_serve_command_stops_before_starting_a_server(
     assert "serve.not-migrated" in err and "gachi db upgrade" in err
 
 
+def test_serve_refuses_a_mistyped_time_zone_before_it_says_where_it_listens(
+    database: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GACHI_TIMEZONE", "Asia/Seuol")
+    with socket.socket() as probe:  # a free port: the zone, not the port, must stop it
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    assert run(["serve", "--port", str(free)]) == 1
+    shown = capsys.readouterr()
+    assert "time.zone-unknown" in shown.err and "Asia/Seuol" in shown.err
+    assert "http://" not in shown.out
+
+
 def test_a_busy_port_is_refused_in_words() -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -23,6 +23,7 @@ from gachi.db.session import make_engine
 from gachi.domains.demo import service as demo
 from gachi.errors import GachiError
 from gachi.kernel.i18n import t
+from gachi.kernel.times import default_zone, zone
 
 APP_FACTORY = "gachi.web.app:create_app"
 
@@ -84,6 +85,7 @@ def run_server(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     check_port(host, port)
+    zone(default_zone())  # a mistyped GACHI_TIMEZONE: said before the address, not after it
     out.print(t("serve.listening", None, url=site_url(host, port)))
     uvicorn.run(
         APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_level="warning"
