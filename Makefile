@@ -44,8 +44,10 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
+# The quick suite: property tests under the "quick" profile (tests/conftest.py); the slow cases
+# and the browser suite are left to .ci/run, which also repeats the property tests thoroughly.
 unit: $(STAMP)
-	$(BIN)/pytest -n 2 -p no:cacheprovider
+	$(BIN)/pytest -n 2 -p no:cacheprovider -m "not slow and not browser"
 
 test: lint typecheck contracts unit
 

@@ -260,6 +260,7 @@ def _catalogue_reading(folder: Path, name: str) -> Path:
     return folder
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(COLUMN_NAMES)
 def test_any_column_name_is_only_an_identifier(name: str) -> None:
@@ -294,6 +295,7 @@ CSV_HEADERS = COLUMN_NAMES.filter(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(CSV_HEADERS)
 def test_any_csv_header_is_only_an_identifier(name: str) -> None:

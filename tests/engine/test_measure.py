@@ -12,7 +12,7 @@ import duckdb
 import pytest
 import sqlglot
 import yaml
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlglot import exp
 
@@ -362,7 +362,6 @@ def _sql_value(
     return got
 
 
-@settings(max_examples=100, deadline=None)
 @given(_formulas(), st.fixed_dictionaries({n: VALUES for n in NAMES}))
 def test_interpreter_agrees_with_duckdb(
     duck: duckdb.DuckDBPyConnection, formula: str, values: dict[str, float | None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gachi.engine.expr.evaluate import evaluate
@@ -260,7 +260,6 @@ def _extend(kids: st.SearchStrategy[Node]) -> st.SearchStrategy[Node]:
 trees = st.recursive(leaves, _extend, max_leaves=14)
 
 
-@settings(max_examples=300, deadline=None)
 @given(trees)
 def test_canonical_text_round_trips(tree: Node) -> None:
     text = to_text(tree)
@@ -279,7 +278,6 @@ TOKENS = st.sampled_from(
 )  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(max_size=80), st.lists(TOKENS, max_size=40).map("".join)))
 def test_any_text_parses_or_raises_formula_error(text: str) -> None:
     try:

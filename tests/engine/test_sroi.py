@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gachi.engine.sroi import (
@@ -370,7 +370,6 @@ def test_boundaries_are_allowed() -> None:
 fractions = st.floats(min_value=0.0, max_value=1.0)
 
 
-@settings(max_examples=60, deadline=None)
 @given(
     low=fractions,
     high=fractions,
@@ -387,7 +386,6 @@ def test_more_deadweight_never_adds_value(
     assert b.total_present_value <= a.total_present_value * (1 + 1e-12) + 1e-9
 
 
-@settings(max_examples=60, deadline=None)
 @given(
     factor=st.floats(min_value=0.01, max_value=100),
     quantities=st.lists(st.floats(min_value=0, max_value=1e6), min_size=1, max_size=4),
@@ -402,7 +400,6 @@ def test_ratio_scales_linearly_with_quantities(factor: float, quantities: list[f
     assert r2 == pytest.approx(r1 * factor, rel=1e-9, abs=1e-12)
 
 
-@settings(max_examples=40, deadline=None)
 @given(rate=st.floats(min_value=0.0, max_value=1.0), first=st.booleans())
 def test_present_value_never_exceeds_the_undiscounted_sum(rate: float, first: bool) -> None:
     impacts = impact_by_year(outcome())
@@ -506,7 +503,6 @@ def test_blank_and_non_text_names_say_which_is_wrong() -> None:
 huge = st.floats(min_value=0, max_value=1.7e308)
 
 
-@settings(max_examples=200, deadline=None)
 @given(
     quantities=st.lists(huge, min_size=1, max_size=3),
     proxy=st.floats(min_value=-1.7e308, max_value=1.7e308),

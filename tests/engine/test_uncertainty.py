@@ -320,6 +320,7 @@ def formulas(draw: st.DrawFn, depth: int = 3) -> str:
     return f"({a}) {op} ({b})"
 
 
+@pytest.mark.slow
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -3,7 +3,8 @@ GACHI_TEST_PLATFORM_DB=postgresql, as `.ci/run` sets), a fresh app per test, cli
 
 Migrating takes a while, so it happens once per worker: SQLite tests copy a migrated template
 file; PostgreSQL tests share one migrated database per worker and empty every table before each
-test.
+test. Loading the demo takes a while too: a test that asks for `demo` gets, on SQLite, a copy of
+a database the demo was loaded into once per worker (on PostgreSQL it is loaded afresh).
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
 from gachi.config import Settings
 from gachi.db import migrate
 from gachi.db.base import Base
 from gachi.db.session import make_engine
+from gachi.domains.demo.service import Loaded, load_demo
 from gachi.web.app import create_app
 
 ON_POSTGRES = os.environ.get("GACHI_TEST_PLATFORM_DB") == "postgresql"
@@ -51,6 +54,24 @@ def _postgres_engine(worker_id: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def _demo_template(
+    tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path
+) -> tuple[Path, Path, Loaded]:
+    """A migrated SQLite file with the demo loaded (without draws), the folder its evidence files
+    are stored in, and what loading it said."""
+    folder = tmp_path_factory.mktemp("demo-template")
+    path = folder / "gachi.sqlite3"
+    shutil.copy(_sqlite_template, path)
+    settings = Settings(database_url="unused", data_dir=folder / "var")
+    engine = make_engine(f"sqlite:///{path}")
+    with Session(engine) as db:
+        loaded = load_demo(db, settings, draws=0)
+        db.commit()
+    engine.dispose()
+    return path, settings.data_dir, loaded
+
+
 @pytest.fixture
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     if ON_POSTGRES:
@@ -61,7 +82,9 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield engine
         return
     path = tmp_path / "gachi.sqlite3"
-    shutil.copy(request.getfixturevalue("_sqlite_template"), path)
+    template = "_demo_template" if "demo" in request.fixturenames else "_sqlite_template"
+    found = request.getfixturevalue(template)
+    shutil.copy(found[0] if template == "_demo_template" else found, path)
     engine = make_engine(f"sqlite:///{path}")
     yield engine
     engine.dispose()
@@ -70,6 +93,19 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(database_url="unused", data_dir=tmp_path / "var")
+
+
+@pytest.fixture
+def demo(request: pytest.FixtureRequest, engine: Engine, settings: Settings) -> Loaded:
+    """The demo of `gachi demo`, without Monte-Carlo draws, in this test's database."""
+    if ON_POSTGRES:
+        with Session(engine) as db:
+            loaded = load_demo(db, settings, draws=0)
+            db.commit()
+        return loaded
+    _path, files, loaded = request.getfixturevalue("_demo_template")
+    shutil.copytree(files, settings.data_dir, dirs_exist_ok=True)
+    return loaded
 
 
 @pytest.fixture

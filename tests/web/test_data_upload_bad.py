@@ -247,7 +247,6 @@ CELL = st.text(
 
 
 @hsettings(
-    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

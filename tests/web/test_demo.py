@@ -64,9 +64,9 @@ def _counts(engine: Engine) -> dict[str, int]:
 
 
 @pytest.fixture
-def loaded(engine: Engine, settings: Settings) -> Loaded:
+def loaded(demo: Loaded) -> Loaded:
     """The demo without Monte-Carlo draws (quicker); the run test loads it as `gachi demo` does."""
-    return _load(engine, settings, draws=0)
+    return demo
 
 
 def test_four_organisations_of_four_kinds_with_valid_fictional_numbers(

@@ -185,7 +185,6 @@ _NAME_CHARS = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.lists(_NAME_CHARS, max_size=260).map("".join))
 def test_any_name_is_a_clean_name_or_the_domain_error(raw: str) -> None:
     try:
@@ -200,7 +199,7 @@ def test_any_name_is_a_clean_name_or_the_domain_error(raw: str) -> None:
 
 
 @settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(raw=st.text(max_size=240), content=st.binary(min_size=1, max_size=2000))
 def test_no_name_or_content_reaches_outside_the_store(
@@ -241,7 +240,6 @@ _SIGNATURES = st.sampled_from(
 _EXTENSIONS = st.sampled_from([*sniff.EXTENSIONS, "exe", "zip", "", "PDF", "Hwp"])
 
 
-@settings(max_examples=300, deadline=None)
 @given(prefix=_SIGNATURES, body=st.binary(max_size=3000), ext=_EXTENSIONS)
 def test_random_bytes_with_any_extension_never_crash_the_sniffer(
     prefix: bytes, body: bytes, ext: str
@@ -257,7 +255,6 @@ def test_random_bytes_with_any_extension_never_crash_the_sniffer(
             assert found.allowed
 
 
-@settings(max_examples=150, deadline=None)
 @given(
     entries=st.lists(
         st.tuples(
@@ -291,7 +288,6 @@ def test_random_zips_and_torn_zips_never_crash_the_sniffer(
             assert sniff.detect(_write(Path(tmp), sample)).kind in sniff.KINDS
 
 
-@settings(max_examples=200, deadline=None)
 @given(position=st.integers(min_value=0, max_value=2047), value=st.integers(0, 255))
 def test_a_damaged_compound_file_never_crashes_the_sniffer(position: int, value: int) -> None:
     data = bytearray(files.hwp())
@@ -311,7 +307,6 @@ _TYPED = st.one_of(
 )
 
 
-@settings(max_examples=200, deadline=None)
 @given(_TYPED)
 def test_typed_targets_ids_and_years_are_a_value_or_the_domain_error(text: str) -> None:
     """What a form or a script sends as a target, an id or a year never raises anything else

@@ -377,7 +377,6 @@ def _mutated() -> st.SearchStrategy[str]:
 
 
 @settings(
-    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -525,7 +525,7 @@ def test_a_token_expires_at_its_moment(person) -> None:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(secret=st.one_of(st.text(max_size=80), st.from_regex(r"\Agachi_[A-Za-z0-9_-]{43}\Z")))
 def test_no_guess_authenticates_and_none_crashes(person, secret: str) -> None:
