@@ -12,7 +12,8 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "gachi"
 CODE = re.compile(
     r"^(spec|formula|data|file|yaml|catalog|money|unit|cli|sroi|postgres|plan|input|not-found"
     r"|region|industry|auth|org|web|audit|conflict|programme|indicator|points|upload|run"
-    r"|dashboard|db|demo|serve|publish|public|restate|peer|token|api|evidence|verify|scan)"
+    r"|dashboard|db|demo|serve|publish|public|restate|peer|token|api|evidence|verify|scan"
+    r"|totals|range)"
     r"(\.[a-z0-9-]+)+$"
 )
 

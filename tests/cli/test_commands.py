@@ -65,7 +65,12 @@ def test_measure_json_records_lineage(capsys: pytest.CaptureFixture[str]) -> Non
     proxies = {p["name"]: p for p in doc["lineage"]["solar_generation"]["proxies"]}
     assert proxies["carbon_cost"]["currency"] == "USD"
     assert any("USD→KRW" in s for s in proxies["carbon_cost"]["steps"])
-    assert doc["by_category"]["business_environment"] > 0
+    # Totals per organisation and year: the energy cooperative's 2024 is one of them.
+    scopes = [t["scope"] for t in doc["totals"]]
+    assert len(scopes) == 9 and all(set(s) == {"organisation", "period"} for s in scopes)
+    energy = [t for t in doc["totals"] if t["by_category"].get("business_environment")]
+    assert {t["scope"]["period"] for t in energy} == {"2022", "2023", "2024"}
+    assert all(t["across"] == [] for t in doc["totals"])
     assert doc["data"]["rows"] == 12
 
 
@@ -198,7 +203,9 @@ def test_data_for_some_programmes_computes_their_indicators(
     doc = json.loads(captured.out)
     assert {r["indicator"] for r in doc["rows"]} == {"voice_phishing_prevented"}
     # 5,000 × 0.002 × 41,004,847 × 0.72
-    assert doc["total"] == pytest.approx(5_000 * 0.002 * 41_004_847 * 0.72)
+    (totals,) = doc["totals"]
+    assert totals["scope"] == {"organisation": "SK", "period": "2024"}
+    assert totals["total"] == pytest.approx(5_000 * 0.002 * 41_004_847 * 0.72)
     assert "ai_care_rescues" in captured.err  # named as not computed
     # asked for by name, a missing column is an error, not a skip
     assert run(["measure", "-c", CATALOG, "-d", str(data), "-i", "ai_care_rescues"]) == 1
@@ -210,3 +217,30 @@ def test_data_for_no_indicator_at_all(tmp_path: Path, capsys: pytest.CaptureFixt
     data.write_text("organisation,programme,period,blocked_callz\nSK,A,2024,5\n", "utf-8")
     assert run(["measure", "-c", CATALOG, "-d", str(data)]) == 1
     assert "cli.no-applicable-indicator" in capsys.readouterr().err
+
+
+def test_measure_totals_are_per_organisation_and_year_unless_asked(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gachi.cli import output
+
+    monkeypatch.setattr(output.out, "width", 200)  # the labels of the sums, unwrapped
+    assert run(["--lang", "ko", "measure", "-c", CATALOG, "-d", DATA]) == 0
+    shown = capsys.readouterr().out
+    totals = shown[shown.index("기관·기간별 범주 합계") :]
+    assert "합계 (3개 연도)" not in totals and "기관 3곳 합계" not in totals
+    assert totals.count("│ 2024년") == 3  # one row per organisation's 2024
+    assert "2024년 가격 기준" in totals
+    args = ["--lang", "ko", "measure", "-c", CATALOG, "-d", DATA, "--sum-across", "periods"]
+    assert run([*args, "--sum-across", "organisations"]) == 0
+    totals = capsys.readouterr().out.split("기관·기간별 범주 합계")[1]
+    assert totals.count("2022~2024년 합계 (3개 연도)") == 4  # each organisation, and all
+    assert totals.count("기관 3곳 합계") == 4  # each year, and all
+
+
+def test_sum_across_a_column_the_grouping_lacks_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["measure", "-c", CATALOG, "-d", DATA, "--group-by", "programme,period"]
+    assert run([*args, "--sum-across", "organisations"]) == 1
+    assert "totals.unknown-across" in capsys.readouterr().err

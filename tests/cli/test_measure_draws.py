@@ -22,9 +22,18 @@ def test_json_has_ranges_per_row_and_is_seeded(capsys: pytest.CaptureFixture[str
     u = first["uncertainty"]
     assert u == again["uncertainty"]
     assert u["draws"] == 500 and u["seed"] == 4
-    assert u["total"]["p5"] < first["total"] < u["total"]["p95"]
+    # A range per organisation and year, in the same order as the totals.
+    assert [s["scope"] for s in u["scopes"]] == [t["scope"] for t in first["totals"]]
+    for ranges, totals in zip(u["scopes"], first["totals"], strict=True):
+        assert ranges["total"]["point"] == pytest.approx(totals["total"], rel=1e-12)
+        assert ranges["total"]["p5"] <= ranges["total"]["p95"]
+    # Every row is a measured one (no empty rows), each with its range.
+    assert all(r["value"] is not None or r["undefined"] for r in first["rows"])
     assert len(u["rows"]) == sum(1 for r in first["rows"] if r["value"] is not None)
-    assert u["assumptions"][0]["label"] == "cases_per_call"
+    # Each organisation's latest year has its assumptions; the telecom's is its call rate.
+    latest = [s for s in u["scopes"] if s["assumptions"]]
+    assert {s["scope"]["period"] for s in latest} == {"2024"} and len(latest) == 3
+    assert "cases_per_call" in {s["assumptions"][0]["label"] for s in latest}
 
 
 def test_csv_has_percentile_columns(capsys: pytest.CaptureFixture[str]) -> None:

@@ -523,7 +523,14 @@ def test_an_indicator_built_from_others_can_stay_out_of_the_totals(tmp_path: Pat
     # calls_value 3 × 1,000 = 3,000; net_value 6,000 is shown but not added again
     assert result.by_indicator() == {"calls_value": 3_000.0, "net_value": 6_000.0}
     assert result.total() == 3_000.0
-    assert result.to_dict()["total"] == 3_000.0
+    # Grouped by neither an organisation nor a period column: one slice, everything.
+    (totals,) = result.to_dict()["totals"]
+    assert totals == {
+        "scope": {},
+        "across": [],
+        "total": 3_000.0,
+        "by_category": totals["by_category"],
+    }
 
 
 def test_a_scaled_money_input_is_still_carried_to_report_year_prices(tmp_path: Path) -> None:

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from conftest import DEMO  # type: ignore[import-not-found]
 from gachi.engine.catalog import load_catalog
 from gachi.engine.data import open_dataset
-from gachi.engine.montecarlo import build, simulate
+from gachi.engine.montecarlo import build
 from gachi.engine.plan import compile_plan
+from gachi.engine.ranges import simulate
 from gachi.engine.run import data_rules, measure
 from gachi.errors import CatalogInvalid, InvalidInput
 
@@ -383,8 +384,12 @@ def test_demo_point_values_match_the_measurement() -> None:
             band = u.rows[(r.group, r.indicator)]
             assert band.point == pytest.approx(r.value, rel=1e-12)
             assert band.p5 <= band.p50 <= band.p95
-    assert set(u.by_period) == {"2022", "2023", "2024"}
-    assert sum(b.point for b in u.by_period.values()) == pytest.approx(result.total(), rel=1e-12)
+    slices = u.slices()
+    assert {dict(k)["period"] for k in slices} == {"2022", "2023", "2024"}
+    assert set(slices) == set(result.slices())
+    for scope, ranges in slices.items():
+        assert ranges.total.point == pytest.approx(result.total(scope), rel=1e-12)
+    assert sum(r.total.point for r in slices.values()) == pytest.approx(result.total(), rel=1e-12)
 
 
 def test_draws_out_of_range_are_refused() -> None:
@@ -457,7 +462,7 @@ def test_a_proxy_without_a_source_is_refused_where_it_is(tmp_path: Path) -> None
 def test_a_run_too_large_for_memory_is_refused_up_front(monkeypatch: pytest.MonkeyPatch) -> None:
     import gachi.engine.montecarlo as mc
 
-    monkeypatch.setattr(mc, "MEMORY_BUDGET", 1_000_000)
+    monkeypatch.setattr(mc, "MEMORY_BUDGET", 5_000_000)
     plan = compile_plan(load_catalog(DEMO / "indicators"))
     with open_dataset(DEMO / "records.csv", data_rules(plan)) as ds:
         with pytest.raises(InvalidInput) as err:
@@ -544,7 +549,7 @@ def test_rows_without_a_value_get_no_range() -> None:
 def test_ranges_per_group_equal_percentiles_of_each_groups_draws() -> None:
     # The one-term shortcut (sum × the coefficient's percentiles, swapped for negative sums)
     # against plain percentiles of every group's draws; the demo has a negative indicator.
-    from gachi.engine.montecarlo import _rows
+    from gachi.engine.ranges import _rows
 
     plan = compile_plan(load_catalog(DEMO / "indicators"))
     with open_dataset(DEMO / "records.csv", data_rules(plan)) as ds:
@@ -605,9 +610,15 @@ def test_sk_baseline_excess_per_period_and_group_matches_brute_force(tmp_path: P
     )
     per_record[~has] = 0
     np.testing.assert_allclose(levels[0], per_record.sum(axis=0), rtol=1e-12)
-    for p, period in enumerate(model.levels.periods):
-        rows = (data["period"] == period).to_numpy()
-        np.testing.assert_allclose(levels[1 + p], per_record[rows].sum(axis=0), rtol=1e-12)
+    # Every scope — each organisation's period, each organisation, each period — sums its own
+    # records' excess.
+    assert len(model.scopes.keys) > 1 + len(model.scopes.slices)
+    for s, scope in enumerate(model.scopes.keys):
+        rows = np.ones(len(data), dtype=bool)
+        for col, value in scope:
+            rows &= (data[col].astype(str) == value).to_numpy()
+        # (sums of a segment are differences of suffix sums: exact to about 1e-11)
+        np.testing.assert_allclose(levels[s], per_record[rows].sum(axis=0), rtol=1e-9)
     for g, key in enumerate(model.groups):
         rows = ((data["organisation"] == key[0]) & (data["period"] == key[2])).to_numpy()
         np.testing.assert_allclose(groups[g], per_record[rows].sum(axis=0), rtol=1e-12)

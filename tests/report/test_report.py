@@ -29,7 +29,7 @@ from gachi.report.xlsx import build_workbook
 def result() -> Result:
     plan = compile_plan(load_catalog(DEMO / "indicators"))
     with open_dataset(DEMO / "records.csv", data_rules(plan)) as ds:
-        return measure(plan, ds, draws=1000, seed=3, ranges_per_group=True)
+        return measure(plan, ds, draws=1000, seed=3, ranges_per_group=True, indicator_ranges=True)
 
 
 def test_html_is_self_contained_and_has_every_chart(result: Result) -> None:
@@ -41,9 +41,12 @@ def test_html_is_self_contained_and_has_every_chart(result: Result) -> None:
     )
     assert not re.search(r"url\((?!data:|#)", page)
     assert "@font-face" in page and "data:font/woff;base64," in page
-    for key in ("waterfall", "trend", "ranges", "tornado"):
-        assert f'id="chart-{key}"' in page
-    assert page.count("<svg") >= 4
+    # The trend of every organisation, then each organisation's latest year in charts.
+    assert 'id="chart-trend"' in page
+    for n in (1, 2, 3):
+        for key in ("waterfall", "ranges", "tornado"):
+            assert f'id="chart-{key}-{n}"' in page
+    assert page.count("<svg") >= 10
     assert "4,445.3억원" not in page or "억원" in page  # money in Korean units
     assert "억원" in page
     assert "보이스피싱 피해 예방" in page
@@ -53,9 +56,35 @@ def test_html_is_self_contained_and_has_every_chart(result: Result) -> None:
     assert "원/건" in page and "KRW/case" not in page
 
 
+def test_no_figure_adds_organisations_or_years_unless_asked(result: Result) -> None:
+    """The demo has three organisations over three years: its report shows each organisation's
+    year, and the sum of everything only when asked for, labelled as a sum."""
+    report = build_report(result, lang="ko")
+    everything = report.money(result.total())
+    pages = {"html": render_html(report), "pdf": _pdf_text(report)}
+    for shown in pages.values():
+        assert everything not in shown
+        for scope in result.slices():
+            assert report.money(result.total(scope)) in shown
+    assert [s.label for s in report.sections] == sorted(
+        {dict(s)["organisation"] for s in result.slices()}
+    )
+    asked = build_report(result, lang="ko", across=("organisation", "period"))
+    page = render_html(asked)
+    assert everything in page
+    assert "기관 3곳 합계" in page and "2022~2024년 합계 (3개 연도)" in page
+    assert asked.sections[-1].summed and asked.sections[-1].columns[-1].summed
+
+
+def _pdf_text(report: Report) -> str:
+    reader = PdfReader(io.BytesIO(build_pdf(report)))
+    return "".join(page.extract_text() for page in reader.pages)
+
+
 def test_html_in_english(result: Result) -> None:
     page = render_html(build_report(result, lang="en"))
-    assert "Social value report 2024" in page
+    assert "Social value report 2022–2024" in page
+    assert "at 2024 prices" in page
     assert "₩" in page and "bn" in page
     assert "Voice-phishing" in page or "voice-phishing" in page.lower()
 
@@ -88,15 +117,32 @@ def test_xlsx_reads_back_with_the_same_numbers(result: Result) -> None:
     back = load_workbook(io.BytesIO(buf.getvalue()))
     assert back.sheetnames == ["요약", "결과", "입력", "대리지표", "수식", "가치 지도", "불확실성"]
     summary = back["요약"]
-    assert summary["A2"].value == "총 사회적 가치"
-    assert summary["B2"].value == pytest.approx(result.total(), rel=1e-12)
+    assert [c.value for c in summary[1]][:4] == [
+        "기관",
+        "기간",
+        "범주",
+        "추정값 (원, 2024년 가격 기준)",
+    ]
     u = result.uncertainty
     assert u is not None
-    assert summary["C2"].value == pytest.approx(u.total.p5, rel=1e-12)
+    # One total per organisation and year, each with its own range; no sum over them.
+    totals = {
+        (row[0], row[1]): row[3:6]
+        for row in summary.iter_rows(min_row=2, values_only=True)
+        if row[2] == "합계"
+    }
+    assert len(totals) == len(result.slices()) == 9
+    for scope in result.slices():
+        org, period = dict(scope)["organisation"], dict(scope)["period"]
+        value, p5, _p50 = totals[(org, f"{period}년")]
+        assert value == pytest.approx(result.total(scope), rel=1e-12)
+        assert p5 == pytest.approx(u.scopes[scope].total.p5, rel=1e-12)
+    values = [row[3] for row in summary.iter_rows(min_row=2, values_only=True)]
+    assert not any(v == pytest.approx(result.total(), rel=1e-9) for v in values if v)
     results = back["결과"]
     header = [c.value for c in results[1]]
     assert header[:5] == ["기관", "사업", "기간", "지표 ID", "지표명"]
-    value_at = header.index("값 (원)")
+    value_at = header.index("값 (원, 2024년 가격 기준)")
     values = [row[value_at] for row in results.iter_rows(min_row=2, values_only=True)]
     assert sum(v for v in values if v is not None) == pytest.approx(
         sum(result.by_indicator().values()), rel=1e-12
@@ -105,9 +151,6 @@ def test_xlsx_reads_back_with_the_same_numbers(result: Result) -> None:
     measured = [r for r in result.rows if r.value is not None or r.undefined]
     assert len(measured) < len(result.rows)
     assert results.max_row - 1 == len(measured)
-    # Three periods: each has its own labelled total.
-    labels = [row[0] for row in summary.iter_rows(min_row=2, values_only=True)]
-    assert {"2022년 합계", "2023년 합계", "2024년 합계"} <= set(labels) and "2024" not in labels
     p5_at = header.index("P5")
     assert all(
         row[p5_at] is not None
@@ -118,8 +161,19 @@ def test_xlsx_reads_back_with_the_same_numbers(result: Result) -> None:
     texts = [row[3] for row in formulas.iter_rows(min_row=2, values_only=True)]
     assert "blocked_calls * cases_per_call * loss_per_case" in texts
     value_map = back["가치 지도"]
-    assert [c.value for c in value_map[1]][:2] == ["이해관계자 (범주)", "성과 (지표)"]
-    assert back["불확실성"]["A2"].value == "cases_per_call"
+    assert [c.value for c in value_map[1]][:4] == [
+        "기관",
+        "기간",
+        "이해관계자 (범주)",
+        "성과 (지표)",
+    ]
+    uncertainty = back["불확실성"]
+    # Each organisation's latest year, with the assumptions that move it.
+    focused = {
+        row[0] for row in uncertainty.iter_rows(min_row=2, values_only=True) if " · " in str(row[0])
+    }
+    organisations = {dict(s)["organisation"] for s in result.slices()}
+    assert focused == {f"{org} · 2024년" for org in organisations}
 
 
 def _cells_read_back(report: Report) -> list[Cell]:
@@ -158,7 +212,7 @@ def test_pdf_has_pages_and_korean_text(result: Result) -> None:
 def test_pdf_in_english(result: Result) -> None:
     reader = PdfReader(io.BytesIO(build_pdf(build_report(result, lang="en"))))
     text = "".join(page.extract_text() for page in reader.pages)
-    assert "Social value report 2024" in text
+    assert "Social value report 2022–2024" in text
     assert "₩" in text
 
 
@@ -168,7 +222,7 @@ def test_report_without_uncertainty(tmp_path: Path) -> None:
         plain = measure(plan, ds)
     report = build_report(plain, lang="ko")
     page = render_html(report)
-    assert 'id="chart-tornado"' not in page and 'id="chart-waterfall"' in page
+    assert "chart-tornado" not in page and 'id="chart-waterfall-1"' in page
     write_report(report, tmp_path / "r.pdf")
     write_report(report, tmp_path / "r.xlsx")
     assert "불확실성" not in load_workbook(tmp_path / "r.xlsx").sheetnames
@@ -278,6 +332,8 @@ formula: n{i} * p
     report = build_report(result, lang="ko")
     page = render_html(report)
     assert 'id="chart-ranges"' in page and 'id="chart-ranges-2"' in page  # 45 = 40 + 5
+    assert page.count('class="mark"') >= 45  # every estimate below its range is marked
+    assert "※ 추정값이 90% 범위 밖에 있습니다" in page and "p의 기준값이" in page
     assert len(PdfReader(io.BytesIO(build_pdf(report))).pages) >= 3
     del root
 
@@ -298,8 +354,8 @@ def test_the_period_column_of_the_catalogue_makes_the_trend(tmp_path: Path) -> N
     with open_dataset(tmp_path / "d.csv", data_rules(plan)) as ds:
         result = measure(plan, ds, draws=200)
     report = build_report(result, lang="en")
-    assert [p.key for p in report.periods] == ["2022", "2023", "2024"]
-    assert [p.label for p in report.period_totals] == ["Total 2022", "Total 2023", "Total 2024"]
+    assert [c.label for c in report.periods] == ["2022", "2023", "2024"]
+    assert [c.label for c in report.sections[0].columns] == ["2022", "2023", "2024"]
     assert 'id="chart-trend"' in render_html(report)
 
 

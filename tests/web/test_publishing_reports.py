@@ -214,13 +214,13 @@ def test_results_have_a_row_per_value_with_its_range_under_korean_headings() -> 
     rows = _rows(_workbook(book()), "결과")
     header = list(rows[0])
     assert header[:5] == ["사업", "기간", "지표 ID", "지표명", "버전"]
-    assert "값 (원)" in header
+    assert "값 (원, 2024년 가격 기준)" in header
     assert not {"programme", "period", "value (KRW)", "undefined"} & set(header)
     at = {h: i for i, h in enumerate(header)}
     # 2 programmes × 3 indicators, but only 3 lines have a value.
     got = {
         (r[at["사업"]], r[at["지표 ID"]]): (
-            r[at["값 (원)"]],
+            r[at["값 (원, 2024년 가격 기준)"]],
             r[at["P5"]],
             r[at["P50"]],
             r[at["P95"]],
@@ -253,11 +253,15 @@ def test_a_book_has_no_uncertainty_sheet_it_cannot_fill() -> None:
 
 def test_the_summary_has_no_unlabelled_row_repeating_the_total() -> None:
     summary = _rows(_workbook(book()), "요약")
-    labels = [r[0] for r in summary[1:4]]
-    assert labels == ["총 사회적 가치", "비즈니스 사회성과 — 환경", "사회공헌 사회성과"]
-    assert summary[4] == (None,) * 5  # then the title: no "2024" row
-    assert "2024" not in [r[0] for r in summary]
-    assert summary[1][1:] == (1_817_000, 1_300_000, 1_800_000, 2_300_000)
+    assert summary[0][:3] == ("기간", "범주", "추정값 (원, 2024년 가격 기준)")
+    # The book's one year: its categories, then its total, each said to be of 2024.
+    assert [r[:2] for r in summary[1:4]] == [
+        ("2024년", "비즈니스 사회성과 — 환경"),
+        ("2024년", "사회공헌 사회성과"),
+        ("2024년", "합계"),
+    ]
+    assert set(summary[4]) == {None}  # then the title: no other row
+    assert summary[3][2:6] == (1_817_000, 1_300_000, 1_800_000, 2_300_000)
 
 
 def test_a_formula_starting_with_minus_reads_as_written() -> None:
@@ -281,7 +285,7 @@ def test_units_licences_and_distributions_read_in_korean_in_every_format() -> No
     assert proxies["wage"][14] == "사실 정보만 인용"
     assert proxies["reduction"][3] == "" or proxies["reduction"][3] is None
     assert proxies["carbon_cost"][14] == "퍼블릭 도메인 (미국 정부 저작물)"
-    value_map = {r[1]: r[3] for r in _rows(wb, "가치 지도")[1:]}
+    value_map = {r[2]: r[4] for r in _rows(wb, "가치 지도")[1:]}
     assert value_map["재난 피해 감소"] == "reduction = 0.0917"  # not "0.0917 1"
     assert value_map["청소년 멘토링"] == "wage = 10,000 원/시간"
 
@@ -300,7 +304,7 @@ def test_english_reports_keep_english_units() -> None:
     html = _html(book(), "en")
     assert "10,000 KRW/hour" in html and "triangular" in html and "facts only" in html
     rows = _rows(_workbook(book(), "en"), "results")
-    assert rows[0][:2] == ("programme", "period") and "value (KRW)" in rows[0]
+    assert rows[0][:2] == ("programme", "period") and "value (KRW, at 2024 prices)" in rows[0]
 
 
 # ---- a restated book -------------------------------------------------------------------------

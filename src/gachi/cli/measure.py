@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -20,11 +21,13 @@ from gachi.engine.plan import DEFAULT_GROUP_BY, compile_plan
 from gachi.engine.result import Result
 from gachi.engine.run import applicable, data_rules, measure
 from gachi.engine.sources import peek_columns
-from gachi.engine.uncertainty import Band
+from gachi.engine.uncertainty import Assumption, Band, BreakEven
 from gachi.errors import InvalidInput, Location
 from gachi.kernel.files import atomic_output
 from gachi.kernel.i18n import current_lang, t
 from gachi.kernel.money import format_number
+from gachi.report import labels
+from gachi.report.model import CATEGORY_ORDER
 
 
 class Format(StrEnum):
@@ -46,6 +49,34 @@ DEFAULT_GROUPS = ",".join(DEFAULT_GROUP_BY)
 GroupByOption = Annotated[str, typer.Option("--group-by", help="Comma-separated grouping columns.")]
 SheetOption = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name.")]
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the Monte-Carlo draws.")]
+
+
+class SumAcross(StrEnum):
+    """What a reader may ask to have summed: totals are per organisation and period otherwise."""
+
+    periods = "periods"
+    organisations = "organisations"
+
+
+SumAcrossOption = Annotated[
+    list[SumAcross] | None,
+    typer.Option(
+        "--sum-across",
+        help="Also show totals summed across periods or organisations, labelled as sums "
+        "(repeatable); totals are per organisation and period otherwise.",
+    ),
+]
+
+
+def across_columns(result: Result, asked: Sequence[SumAcross] | None) -> tuple[str, ...]:
+    """The grouping columns to sum across, as asked; refuses one the grouping does not have."""
+    out = []
+    for what in dict.fromkeys(asked or ()):
+        column = result.period_column if what is SumAcross.periods else result.organisation_column
+        if column not in result.scope_columns:
+            raise InvalidInput("totals.unknown-across", what=what.value, column=column)
+        out.append(column)
+    return tuple(out)
 
 
 @app.command("measure")
@@ -70,9 +101,11 @@ def measure_cmd(
         typer.Option("--draws", help="Monte-Carlo draws for ranges (e.g. 10000); none by default."),
     ] = None,
     seed: SeedOption = 1,
+    sum_across: SumAcrossOption = None,
 ) -> None:
-    """Compute every indicator per group and print values, totals by category and lineage;
-    with --draws, also their Monte-Carlo ranges, variance shares and break-even."""
+    """Compute every indicator per group and print values, totals by category per organisation
+    and period, and lineage; with --draws, also their Monte-Carlo ranges, and for each
+    organisation's latest period the variance shares and break-even."""
     if fmt is Format.xlsx and output is None:
         raise InvalidInput("cli.xlsx-needs-output")
     if fmt is Format.table and output is not None:
@@ -87,13 +120,15 @@ def measure_cmd(
         draws,
         seed,
         ranges_per_group=fmt is not Format.table,
+        indicator_ranges=fmt is not Format.table,
     )
+    across = across_columns(result, sum_across)
     if fmt is Format.table:
-        print_table(result)
+        print_table(result, across)
         if result.uncertainty is not None:
-            print_ranges(result)
+            print_ranges(result, across)
     elif fmt is Format.json:
-        text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
+        text = json.dumps(result.to_dict(across), ensure_ascii=False, indent=2)
         _emit(text, output)
     elif fmt is Format.csv:
         _write_csv(result, output)
@@ -119,6 +154,7 @@ def run_measurement(
     seed: int,
     *,
     ranges_per_group: bool = False,
+    indicator_ranges: bool = False,
 ) -> tuple[Result, list[str]]:
     """Load, check and measure, with a progress line: (result, indicators the data has no
     inputs for)."""
@@ -144,6 +180,7 @@ def run_measurement(
                     draws=draws,
                     seed=seed,
                     ranges_per_group=ranges_per_group,
+                    indicator_ranges=indicator_ranges,
                     progress=lambda stage: step(t(f"cli.stage.{stage}", None, draws=draws)),
                 )
             elif backend.startswith(("postgresql://", "postgres://")):
@@ -157,41 +194,68 @@ def run_measurement(
     return result, skipped
 
 
-def print_ranges(result: Result) -> None:
-    """The Monte-Carlo ranges by category, the assumptions that drive them, the break-even."""
+def print_ranges(result: Result, across: Sequence[str] = ()) -> None:
+    """The Monte-Carlo range of each organisation's period (and of the sums asked for), then,
+    for each organisation's latest period, the assumptions that drive it and its break-even."""
     u = result.uncertainty
     assert u is not None
     cur = result.currency
+    lang = current_lang()
+    heads = [_column_label(c) for c in result.scope_columns]
     table = Table(
-        t("cli.category"),
+        *heads,
         t("report.point"),
         "P5",
         "P50",
         "P95",
         title=t("report.draws-note", None, draws=f"{u.draws:,}", seed=u.seed),
     )
-    for cat, band in sorted(u.by_category.items()):
-        table.add_row(t(f"sk.{cat}"), *(money(v, cur) for v in _band(band)))
-    table.add_row(f"[bold]{t('cli.total')}[/bold]", *(money(v, cur) for v in _band(u.total)))
+    marked = False
+    for scope in result.shown_scopes(across):
+        ranges = u.scopes.get(scope)
+        if ranges is None:
+            continue
+        band = ranges.total
+        mark = labels.outside_mark(band.outside)
+        marked = marked or bool(mark)
+        cells = labels.cells(result, scope, lang) if heads else ()
+        point, *rest = (money(v, cur) for v in _band(band))
+        bold = labels.summed(result, scope)
+        table.add_row(*cells, point + mark, *rest, style="italic" if bold else None)
     out.print(table)
-    if u.assumptions:
-        out.print(assumptions_table(u.assumptions[:10], cur))
-    be = u.break_even
-    if be is not None:
-        if be.value is None:
-            out.print(t("report.no-break-even", None, label=be.label))
-        else:
-            change = f"{be.change * 100:+.0f}%" if be.change is not None else ""
-            out.print(
-                t(
-                    "report.break-even",
-                    None,
-                    label=be.label,
-                    point=format_number(be.point),
-                    value=format_number(be.value),
-                    change=change,
-                )
-            )
+    if marked:
+        out.print(labels.outside_note(result, lang, assumptions=_all_assumptions(result)))
+    for scope, ranges in u.slices().items():
+        if not ranges.in_focus or not ranges.assumptions:
+            continue
+        name = labels.scope_label(result, scope, lang)
+        title = t("report.chart-tornado-of", None, scope=name)
+        out.print(assumptions_table(ranges.assumptions[:10], cur, title))
+        _print_break_even(ranges.break_even)
+
+
+def _all_assumptions(result: Result) -> list[Assumption]:
+    u = result.uncertainty
+    return [a for r in (u.scopes.values() if u else ()) for a in r.assumptions]
+
+
+def _print_break_even(be: BreakEven | None) -> None:
+    if be is None:
+        return
+    if be.value is None:
+        out.print(t("report.no-break-even", None, label=be.label))
+        return
+    change = f"{be.change * 100:+.0f}%" if be.change is not None else ""
+    out.print(
+        t(
+            "report.break-even",
+            None,
+            label=be.label,
+            point=format_number(be.point),
+            value=format_number(be.value),
+            change=change,
+        )
+    )
 
 
 def _band(band: Band) -> tuple[float, float, float, float]:
@@ -223,7 +287,7 @@ def _rows(result: Result) -> tuple[list[str], list[list[object]]]:
     if ranges is not None:
         header[header.index("value") + 1 : header.index("value") + 1] = ["p5", "p50", "p95"]
     rows: list[list[object]] = []
-    for r in result.rows:
+    for r in result.measured():
         lin = result.lineage[r.indicator]
         band = ranges.get((r.group, r.indicator)) if ranges is not None else None
         extra = [] if ranges is None else ([band.p5, band.p50, band.p95] if band else [None] * 3)
@@ -316,7 +380,7 @@ def _write_xlsx(result: Result, output: Path) -> None:
     err.print(t("cli.written", None, path=str(output)))
 
 
-def print_table(result: Result) -> None:
+def print_table(result: Result, across: Sequence[str] = ()) -> None:
     """Values per group and indicator; periods become columns when grouping by period."""
     lang = current_lang()
     cur = result.currency
@@ -344,10 +408,29 @@ def print_table(result: Result) -> None:
         negative = any((v or 0) < 0 for v in values.values())
         table.add_row(*(str(k) for k in key[:-1]), name, *shown, style="red" if negative else None)
     out.print(table)
-    totals = Table(t("cli.category"), t("cli.value"), title=t("cli.totals-title"))
-    for cat, value in sorted(result.by_category().items()):
-        totals.add_row(t(f"sk.{cat}"), money(value, cur), style="red" if value < 0 else None)
-    totals.add_row(f"[bold]{t('cli.total')}[/bold]", f"[bold]{money(result.total(), cur)}[/bold]")
+    print_totals(result, across)
+
+
+def print_totals(result: Result, across: Sequence[str] = ()) -> None:
+    """Totals by category for each organisation's period — never one sum over unrelated
+    organisations or years — then the sums across them that were asked for, labelled."""
+    lang = current_lang()
+    cur = result.currency
+    shown = result.shown_scopes(across)
+    categories = [c for c in CATEGORY_ORDER if any(c in result.by_category(s) for s in shown)]
+    heads = [_column_label(c) for c in result.scope_columns]
+    title = t("cli.totals-title", None, basis=labels.price_basis(result, lang))
+    totals = Table(*heads, *(t(f"sk.{c}") for c in categories), t("cli.total"), title=title)
+    for scope in shown:
+        values = result.by_category(scope)
+        cells = [money(values[c], cur) if c in values else "" for c in categories]
+        total = result.total(scope)
+        totals.add_row(
+            *(labels.cells(result, scope, lang) if heads else ()),
+            *cells,
+            f"[bold]{money(total, cur)}[/bold]",
+            style="italic" if labels.summed(result, scope) else ("red" if total < 0 else None),
+        )
     out.print(totals)
 
 

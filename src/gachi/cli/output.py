@@ -21,7 +21,9 @@ out = Console(highlight=False, soft_wrap=True, emoji=False)
 err = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
 
 
-def assumptions_table(assumptions: Sequence[Assumption], currency: str) -> Table:
+def assumptions_table(
+    assumptions: Sequence[Assumption], currency: str, title: str | None = None
+) -> Table:
     """The tornado as a table: each uncertain assumption, its share of the variance and the
     total with it at its P5 and at its P95 (the others at their estimates)."""
     table = Table(
@@ -31,7 +33,7 @@ def assumptions_table(assumptions: Sequence[Assumption], currency: str) -> Table
         t("report.total-at-p5"),
         t("report.total-at-p95"),
         t("report.used-by"),
-        title=t("report.chart-tornado"),
+        title=title or t("report.chart-tornado"),
     )
     for a in assumptions:
         table.add_row(

@@ -15,6 +15,8 @@ from gachi.cli.measure import (
     GroupByOption,
     SeedOption,
     SheetOption,
+    SumAcrossOption,
+    across_columns,
     run_measurement,
 )
 from gachi.cli.output import err
@@ -44,6 +46,7 @@ def report_cmd(
     title: Annotated[str | None, typer.Option("--title", help="Title of the report.")] = None,
     group_by: GroupByOption = DEFAULT_GROUPS,
     sheet: SheetOption = None,
+    sum_across: SumAcrossOption = None,
 ) -> None:
     """Measure, then write a self-contained HTML report with charts, an XLSX workbook (results,
     inputs, proxies, formulas, value map) and/or a PDF, in the chosen language."""
@@ -62,8 +65,10 @@ def report_cmd(
         draws or None,
         seed,
         ranges_per_group=any(p.suffix.lower() == ".xlsx" for p in output),
+        indicator_ranges=True,
     )
-    report = build_report(result, lang=current_lang(), title=title)
+    across = across_columns(result, sum_across)
+    report = build_report(result, lang=current_lang(), title=title, across=across)
     for path in output:
         write_report(report, path)
         err.print(t("cli.report-written", None, path=str(path)))

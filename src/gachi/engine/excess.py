@@ -1,16 +1,19 @@
 """Sums of an SK-baseline excess over a drawn reference, for any reference, without touching the
 records again: Σ max(w − t, 0)·c = Σ_{w > t} w·c − t · Σ_{w > t} c.
 
-The records of each segment (a group, a period, the whole) are sorted once by `w` with suffix
-sums of w·c and c; for a threshold t a binary search finds where w exceeds it. Exact, and costs
-log(records) per draw instead of records.
+The records of each segment (a group, or a scope such as an organisation's period) are sorted
+once by `w` with suffix sums of w·c and c; for a threshold t a binary search finds where w
+exceeds it. Exact, and costs log(records) per draw instead of records.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from gachi.engine.scopes import Scopes
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ class Segments:
         offsets = np.searchsorted(key, np.arange(n + 1), side="left")
         return cls(w, _suffix(w * c), _suffix(c), offsets)
 
-    def at(self, t: np.ndarray, segments: range) -> np.ndarray:
+    def at(self, t: np.ndarray, segments: Sequence[int]) -> np.ndarray:
         """Σ max(w − t, 0)·c per segment in `segments` (rows) and threshold in `t` (columns)."""
         out = np.empty((len(segments), len(t)))
         for row, k in enumerate(segments):
@@ -47,35 +50,27 @@ def _suffix(x: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ExcessSums:
-    """One excess term's records, ready for any threshold: per group and per level (the whole,
-    then each period)."""
+    """One excess term's records, ready for any threshold: per group and per scope."""
 
     groups: Segments
-    levels: Segments
-    n_levels: int
+    scopes: Segments
+    n_scopes: int
 
     @classmethod
     def of(
-        cls,
-        group: np.ndarray,
-        w: np.ndarray,
-        c: np.ndarray,
-        n_groups: int,
-        period_of: np.ndarray | None,
-        n_periods: int,
+        cls, group: np.ndarray, w: np.ndarray, c: np.ndarray, n_groups: int, scopes: Scopes
     ) -> ExcessSums:
         by_group = Segments.of(group, w, c, n_groups)
-        # Levels: every record once in the whole (0), and once in its period (1 + p).
-        keys = [np.zeros(len(w), dtype=np.intp)]
-        if period_of is not None:
-            keys.append(1 + period_of[group])
-        key = np.concatenate(keys)
+        # Every record once in each scope it belongs to (the whole, its slice, …).
+        keys = scopes.memberships(group)
         reps = len(keys)
-        levels = Segments.of(key, np.tile(w, reps), np.tile(c, reps), 1 + n_periods)
-        return cls(by_group, levels, 1 + n_periods)
+        n = len(scopes.keys)
+        by_scope = Segments.of(np.concatenate(keys), np.tile(w, reps), np.tile(c, reps), n)
+        return cls(by_group, by_scope, n)
 
-    def at_levels(self, t: np.ndarray) -> np.ndarray:
-        return self.levels.at(t, range(self.n_levels))
+    def at_scopes(self, t: np.ndarray, rows: Sequence[int] | None = None) -> np.ndarray:
+        """Per scope (or the scopes of the indices `rows`), per threshold."""
+        return self.scopes.at(t, range(self.n_scopes) if rows is None else rows)
 
     def at_groups(self, t: np.ndarray, groups: slice) -> np.ndarray:
         n = len(self.groups.offsets) - 1

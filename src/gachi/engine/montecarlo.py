@@ -3,9 +3,9 @@ arrays, never a Python loop over draws.
 
 `simulate(plan, dataset, draws=10_000, seed=1)` runs one grouped query for the per-record parts of
 every indicator (see `expand`), then values every draw at once: per indicator, a (groups × terms)
-matrix of sums times a (terms × draws) matrix of the assumptions' products. Totals by period,
-category and indicator are aggregated over groups *before* the draws meet them, so their cost does
-not grow with the number of organisations; ranges per group (`rows=True`) are computed in chunks.
+matrix of sums times a (terms × draws) matrix of the assumptions' products. Sums per scope (an
+organisation's period, see `scopes`) are aggregated over groups *before* the draws meet them;
+what a run tells from them — ranges, variance shares, break-even — is worked out in `ranges`.
 Opaque parts (an assumption inside `max`, `if` or an SK baseline) are valued per record and draw by
 one query over the records joined with the table of draws.
 """
@@ -26,15 +26,13 @@ from gachi.engine.expand import DRAW, DRAWS_TABLE, Expander, Term, factor_column
 from gachi.engine.expr.to_sql import column, number
 from gachi.engine.parameters import (
     ADJUSTMENTS,
-    DEFAULT_DRAWS,
     Parameters,
     adjustment_factor,
     adjustment_key,
     collect,
 )
 from gachi.engine.plan import Plan, columns_of, present, record_value
-from gachi.engine.sensitivity import break_even, first_order
-from gachi.engine.uncertainty import Assumption, Band, BreakEven, Uncertainty
+from gachi.engine.scopes import Scopes
 from gachi.errors import InvalidInput
 
 MAX_DRAWS = 1_000_000
@@ -43,25 +41,7 @@ GROUP_INDEX = "__g"
 _DRAW_BLOCK = 2_000  # draws per query of the opaque parts: bounds the database's hash table
 # Arrays of a run may use this much; beyond it the run is refused up front, not killed midway.
 MEMORY_BUDGET = int(float(os.environ.get("GACHI_MC_MEMORY_GIB", "4")) * 2**30)
-_CHUNK = 20_000_000  # values per block when ranges per group are computed
-
-
-@dataclass(frozen=True)
-class Levels:
-    """How groups add up to the totals that get ranges: the whole, and each period."""
-
-    periods: tuple[str, ...]
-    period_of: np.ndarray | None  # group → period index
-
-    def aggregate(self, m: np.ndarray) -> np.ndarray:
-        """(groups × k) → ((1 + periods) × k): the total first, then each period."""
-        total: np.ndarray = m.sum(axis=0, keepdims=True)
-        if self.period_of is None:
-            return total
-        # A one-hot (periods × groups) matrix: one BLAS product, not a scatter per element.
-        onehot = np.zeros((len(self.periods), m.shape[0]))
-        onehot[self.period_of, np.arange(m.shape[0])] = 1.0
-        return np.vstack([total, onehot @ m])
+VALUES_PER_BLOCK = 20_000_000  # values per block when ranges per group or scope are computed
 
 
 @dataclass(frozen=True)
@@ -74,7 +54,8 @@ class Model:
     factors: tuple[str, ...]  # indicators whose adjustments are drawn
     groups: tuple[tuple[str | None, ...], ...]
     sums: Mapping[str, np.ndarray]  # indicator → groups × its non-opaque terms
-    levels: Levels
+    scopes: Scopes
+    scope_sums: Mapping[str, np.ndarray]  # indicator → scopes × its non-opaque terms
     opaque: Callable[[np.ndarray], Mapping[str, np.ndarray]]  # draws → indicator → groups × n
     excess: Mapping[str, tuple[ExcessSums, ...]] = field(default_factory=dict)
 
@@ -102,10 +83,12 @@ class Model:
         per_group: slice | None = None,
         only: str | None = None,
         opaque: Mapping[str, np.ndarray] | None = None,
+        scopes: Sequence[int] | None = None,
     ) -> dict[str, np.ndarray]:
         """Per indicator (or `only` one), its value for each column of assumptions `x`
-        (parameters × n): summed into levels ((1 + periods) × n), or for the groups in
-        `per_group` (groups × n). `opaque` is `self.opaque(x)` when the caller has it already."""
+        (parameters × n): summed into every scope (scopes × n), or the scopes of the indices
+        `scopes`, or for the groups in `per_group` (groups × n). `opaque` is `self.opaque(x)`
+        when the caller has it already."""
         n = x.shape[1]
         atoms = self.atoms(x)
         wanted = {only: self.terms[only]} if only is not None else self.terms
@@ -114,21 +97,64 @@ class Model:
             opaque = self.opaque(x) if has_opaque else {}
         out: dict[str, np.ndarray] = {}
         for ident, terms in wanted.items():
-            linear = [t for t in terms if _linear(t)]
+            linear = [t for t in terms if is_linear(t)]
             c = self.coefficients(linear, atoms, n)
             s = self.sums[ident]
-            v = (s[per_group] if per_group else self.levels.aggregate(s)) @ c
+            if per_group:
+                v = s[per_group] @ c
+            else:
+                at_scopes = self.scope_sums[ident]
+                v = (at_scopes if scopes is None else at_scopes[list(scopes)]) @ c
             for j, t in enumerate(t for t in terms if t.opaque):
                 o = opaque[ident][j]
-                o = o[per_group] if per_group else self.levels.aggregate(o)
+                o = o[per_group] if per_group else self.scopes.aggregate(o, scopes)
                 v = v + o * self.coefficients([t], atoms, n)[0]
             for j, t in enumerate(t for t in terms if t.excess is not None):
                 assert t.excess is not None
                 sums = self.excess[ident][j]
                 threshold = t.excess.scale * atoms[t.excess.key]
-                e = sums.at_groups(threshold, per_group) if per_group else sums.at_levels(threshold)
+                e = (
+                    sums.at_groups(threshold, per_group)
+                    if per_group
+                    else sums.at_scopes(threshold, scopes)
+                )
                 v = v + e * self.coefficients([t], atoms, n)[0]
             out[ident] = v
+        return out
+
+    def total_value(
+        self,
+        x: np.ndarray,
+        members: Sequence[str],
+        scopes: Sequence[int],
+        opaque: Mapping[str, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """The values of the indicators `members` summed, in the scopes of the indices `scopes`
+        (rows × n): every term's sums against its coefficient in one product, so that no
+        indicator needs an array of its own."""
+        n = x.shape[1]
+        atoms = self.atoms(x)
+        if opaque is None:
+            has_opaque = any(t.opaque for i in members for t in self.terms[i])
+            opaque = self.opaque(x) if has_opaque else {}
+        out = np.zeros((len(scopes), n))
+        sums, coefficients = [], []
+        for ident in members:
+            terms = self.terms[ident]
+            linear = [t for t in terms if is_linear(t)]
+            if linear:
+                sums.append(self.scope_sums[ident][list(scopes)])
+                coefficients.append(self.coefficients(linear, atoms, n))
+            for j, t in enumerate(t for t in terms if t.opaque):
+                o = self.scopes.aggregate(opaque[ident][j], scopes)
+                out += o * self.coefficients([t], atoms, n)[0]
+            for j, t in enumerate(t for t in terms if t.excess is not None):
+                assert t.excess is not None
+                threshold = t.excess.scale * atoms[t.excess.key]
+                e = self.excess[ident][j].at_scopes(threshold, scopes)
+                out += e * self.coefficients([t], atoms, n)[0]
+        if sums:
+            out += np.hstack(sums) @ np.vstack(coefficients)
         return out
 
 
@@ -162,7 +188,7 @@ def build(plan: Plan, dataset: Dataset) -> Model:
     keys = [column(g) for g in plan.group_by]
     query = exp.select(*keys).from_(exp.table_(exp.to_identifier(dataset.table, quoted=True)))
     for ident, ts in terms.items():
-        for j, t in enumerate(x for x in ts if _linear(x)):
+        for j, t in enumerate(x for x in ts if is_linear(x)):
             query = query.select(
                 exp.alias_(exp.Sum(this=_guard(guards[ident], t)), f"s{j}__{ident}", quoted=True),
                 copy=False,
@@ -176,16 +202,23 @@ def build(plan: Plan, dataset: Dataset) -> Model:
     sums: dict[str, np.ndarray] = {}
     at = 0
     for ident, ts in terms.items():
-        width = sum(1 for t in ts if _linear(t))
+        width = sum(1 for t in ts if is_linear(t))
         sums[ident] = matrix[:, at : at + width]
         at += width
-    levels = _levels(plan, groups)
-    excess = _excess_sums(plan, dataset, terms, guards, groups, levels)
+    settings = catalog.settings
+    scopes = Scopes.of_groups(
+        plan.group_by,
+        groups,
+        organisation_column=settings.organisation_column,
+        period_column=settings.period_column,
+    )
+    excess = _excess_sums(plan, dataset, terms, guards, groups, scopes)
     opaque = _opaque_runner(plan, dataset, params, terms, guards, factors, groups)
-    return Model(plan, params, terms, factors, groups, sums, levels, opaque, excess)
+    scope_sums = {ident: scopes.aggregate(s) for ident, s in sums.items()}
+    return Model(plan, params, terms, factors, groups, sums, scopes, scope_sums, opaque, excess)
 
 
-def _linear(t: Term) -> bool:
+def is_linear(t: Term) -> bool:
     return not t.opaque and t.excess is None
 
 
@@ -195,7 +228,7 @@ def _excess_sums(
     terms: Mapping[str, tuple[Term, ...]],
     guards: Mapping[str, exp.Expression],
     groups: Sequence[tuple[str | None, ...]],
-    levels: Levels,
+    scopes: Scopes,
 ) -> dict[str, tuple[ExcessSums, ...]]:
     """For each excess term, its records' input, weight and group, fetched once and sorted."""
     out: dict[str, tuple[ExcessSums, ...]] = {}
@@ -214,8 +247,7 @@ def _excess_sums(
                     np.nan_to_num(np.asarray(got["w"], dtype=float)),
                     np.nan_to_num(np.asarray(got["c"], dtype=float)),
                     len(groups),
-                    levels.period_of,
-                    len(levels.periods),
+                    scopes,
                 )
             )
         if found:
@@ -280,16 +312,6 @@ def _guard(pv: exp.Expression, t: Term) -> exp.Expression:
     record = t.record if t.record is not None else number(1.0)
     has_value = exp.Not(this=exp.Is(this=pv.copy(), expression=exp.Null()))
     return exp.Case().when(has_value, record.copy())
-
-
-def _levels(plan: Plan, groups: Sequence[tuple[str | None, ...]]) -> Levels:
-    name = plan.catalog.settings.period_column
-    if name not in plan.group_by:
-        return Levels((), None)
-    i = plan.group_by.index(name)
-    periods = tuple(sorted({str(g[i]) for g in groups}))
-    where = {p: j for j, p in enumerate(periods)}
-    return Levels(periods, np.array([where[str(g[i])] for g in groups], dtype=np.intp))
 
 
 def _opaque_runner(
@@ -401,21 +423,6 @@ def atom_values(
     return values
 
 
-def simulate(
-    plan: Plan,
-    dataset: Dataset,
-    *,
-    draws: int = DEFAULT_DRAWS,
-    seed: int = 1,
-    rows: bool = False,
-) -> Uncertainty:
-    """Ranges, variance shares and break-even for `plan` over `dataset`."""
-    check_draws(draws, seed)
-    model = build(plan, dataset)
-    _check_memory(model, draws, rows)
-    return summarise(model, draws=draws, seed=seed, rows=rows)
-
-
 def check_draws(draws: int, seed: int) -> None:
     if not 100 <= draws <= MAX_DRAWS:
         raise InvalidInput(
@@ -423,188 +430,3 @@ def check_draws(draws: int, seed: int) -> None:
         )
     if seed < 0:
         raise InvalidInput("uncertainty.seed-negative", seed=seed)
-
-
-def _check_memory(model: Model, draws: int, rows: bool) -> None:
-    """Refuse, before starting, a run whose arrays would not fit the budget (rather than let
-    the machine swap or the process be killed)."""
-    groups = len(model.groups)
-    levels = 1 + len(model.levels.periods)
-    terms = sum(len(ts) for ts in model.terms.values())
-    need = (
-        8
-        * draws
-        * (
-            2 * len(model.params)
-            + terms
-            + levels * (len(model.terms) + 4)
-            + 4 * model.opaque_terms * groups  # the opaque parts' groups × draws, and their copies
-        )
-    )
-    if rows:
-        need += 8 * 3 * min(groups, max(1, _CHUNK // draws)) * draws
-    if need > MEMORY_BUDGET:
-        raise InvalidInput(
-            "uncertainty.too-large",
-            draws=f"{draws:,}",
-            groups=f"{groups:,}",
-            gib=f"{need / 2**30:,.1f}",
-            budget=f"{MEMORY_BUDGET / 2**30:,.0f}",
-        )
-
-
-def summarise(model: Model, *, draws: int, seed: int, rows: bool = False) -> Uncertainty:
-    catalog = model.plan.catalog
-    params = model.params
-    x = params.draw(draws, seed)
-    point_x = params.points()
-    opaque = model.opaque(x) if model.opaque_terms else {}
-    drawn = model.value(x, opaque=opaque)
-    point = model.value(point_x)
-    lineage = {p.id: catalog.entries[p.id].spec for p in model.plan.indicators}
-    counted = [i for i in drawn if lineage[i].in_totals]
-    total = sum((drawn[i] for i in counted), np.zeros((drawn_shape(model), draws)))
-    total_point = sum((point[i] for i in counted), np.zeros((drawn_shape(model), 1)))
-    by_category: dict[str, np.ndarray] = {}
-    by_category_point: dict[str, float] = {}
-    for i in counted:
-        cat = lineage[i].frameworks.sk.value
-        by_category[cat] = by_category.get(cat, 0) + drawn[i][0]
-        by_category_point[cat] = by_category_point.get(cat, 0.0) + float(point[i][0, 0])
-    periods = model.levels.periods
-    assumptions = _assumptions(model, x, total[0], float(total_point[0, 0]))
-    return Uncertainty(
-        draws=draws,
-        seed=seed,
-        total=Band.of(total_point[0, 0], total[0]),
-        by_category={c: Band.of(by_category_point[c], v) for c, v in by_category.items()},
-        by_indicator={i: Band.of(point[i][0, 0], v[0]) for i, v in drawn.items()},
-        by_period={p: Band.of(total_point[1 + j, 0], total[1 + j]) for j, p in enumerate(periods)},
-        assumptions=assumptions,
-        break_even=_break_even(model, assumptions, x),
-        interaction=max(0.0, 1.0 - sum(a.share for a in assumptions)),
-        rows=_rows(model, x, point_x, opaque) if rows else None,
-        total_draws=total[0],
-    )
-
-
-def drawn_shape(model: Model) -> int:
-    return 1 + len(model.levels.periods)
-
-
-def _total(model: Model, x: np.ndarray) -> np.ndarray:
-    specs = model.plan.catalog.entries
-    v = model.value(x)
-    return sum((v[i][0] for i in v if specs[i].spec.in_totals), np.zeros(x.shape[1]))
-
-
-def _assumptions(
-    model: Model, x: np.ndarray, total: np.ndarray, total_point: float
-) -> tuple[Assumption, ...]:
-    params = model.params.items
-    if not params:
-        return ()
-    lows = np.quantile(x, 0.05, axis=1)
-    highs = np.quantile(x, 0.95, axis=1)
-    # Two scenarios per assumption: it at its P5, then at its P95, the others at their estimate.
-    scenarios = np.repeat(model.params.points(), 2 * len(params), axis=1)
-    for i in range(len(params)):
-        scenarios[i, 2 * i] = lows[i]
-        scenarios[i, 2 * i + 1] = highs[i]
-    swing = _total(model, scenarios)
-    out = [
-        Assumption(
-            p.label,
-            p.kind,
-            p.describe(),
-            p.point,
-            float(lows[i]),
-            float(highs[i]),
-            p.used_by,
-            # An assumption the total does not move with has no share, whatever the noise says.
-            0.0 if swing[2 * i] == swing[2 * i + 1] else first_order(x[i], total),
-            float(swing[2 * i]),
-            float(swing[2 * i + 1]),
-        )
-        for i, p in enumerate(params)
-    ]
-    del total_point
-    out.sort(key=lambda a: (-a.share, -abs(a.total_at_p95 - a.total_at_p5), a.label))
-    return tuple(out)
-
-
-def _break_even(model: Model, assumptions: Sequence[Assumption], x: np.ndarray) -> BreakEven | None:
-    if not assumptions:
-        return None
-    top = assumptions[0]
-    i = next(j for j, p in enumerate(model.params.items) if p.label == top.label)
-    base = model.params.points()
-
-    def total_at(values: np.ndarray) -> np.ndarray:
-        scenarios = np.repeat(base, len(values), axis=1)
-        scenarios[i] = values
-        return _total(model, scenarios)
-
-    if top.total_at_p5 == top.total_at_p95:
-        return None  # the total does not move with it: nothing to break even
-    value = break_even(total_at, top.point, float(np.ptp(x[i])))
-    if value is not None:
-        if top.kind == "adjustment" and not 0.0 <= value <= 1.0:
-            value = None  # a share outside 0–100 % is no break-even
-        elif top.kind == "proxy" and top.point != 0 and value * top.point <= 1e-9 * top.point**2:
-            value = None  # nor is a price of the other sign
-    change = None if value is None or top.point == 0 else (value - top.point) / abs(top.point)
-    return BreakEven(top.label, top.point, value, change)
-
-
-def _scaled_bands(
-    model: Model, ident: str, x: np.ndarray, point_x: np.ndarray
-) -> dict[tuple[tuple[str | None, ...], str], Band]:
-    """Bands of a one-term indicator: each group's value is its sum times the same drawn
-    coefficient, so its percentiles are the sum times the coefficient's (swapped where the sum
-    is negative) — exact, with one sort instead of one per group."""
-    (term,) = model.terms[ident]
-    c = model.coefficients([term], model.atoms(x), x.shape[1])[0]
-    c_point = float(model.coefficients([term], model.atoms(point_x), 1)[0, 0])
-    q5, q50, q95 = (float(v) for v in np.quantile(c, (0.05, 0.5, 0.95)))
-    mean = float(c.mean())
-    out = {}
-    for g, s in zip(model.groups, model.sums[ident][:, 0], strict=True):
-        s = float(s)
-        low, high = (s * q5, s * q95) if s >= 0 else (s * q95, s * q5)
-        out[(g, ident)] = Band(s * c_point, s * mean, low, s * q50, high)
-    return out
-
-
-def _rows(
-    model: Model, x: np.ndarray, point_x: np.ndarray, opaque: Mapping[str, np.ndarray]
-) -> dict[tuple[tuple[str | None, ...], str], Band]:
-    """Bands per group and indicator, a block of groups at a time: groups × draws for every
-    group at once may not fit in memory."""
-    out: dict[tuple[tuple[str | None, ...], str], Band] = {}
-    n_groups = len(model.groups)
-    step = max(1, _CHUNK // max(1, x.shape[1]))
-    point_opaque = model.opaque(point_x) if model.opaque_terms else {}
-    general = []
-    for ident, terms in model.terms.items():
-        if len(terms) == 1 and _linear(terms[0]):
-            out.update(_scaled_bands(model, ident, x, point_x))
-        else:
-            general.append(ident)
-    for start in range(0, n_groups, step):
-        block_slice = slice(start, start + step)
-        for ident in general:
-            # One indicator at a time: a block holds groups × draws for one of them only.
-            block = model.value(x, per_group=block_slice, only=ident, opaque=opaque)[ident]
-            point = model.value(point_x, per_group=block_slice, only=ident, opaque=point_opaque)
-            q = np.quantile(block, (0.05, 0.5, 0.95), axis=1)
-            means = block.mean(axis=1)
-            for g in range(block.shape[0]):
-                out[(model.groups[start + g], ident)] = Band(
-                    float(point[ident][g, 0]),
-                    float(means[g]),
-                    float(q[0, g]),
-                    float(q[1, g]),
-                    float(q[2, g]),
-                )
-    return out

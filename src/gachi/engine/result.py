@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
+from itertools import combinations
 from typing import Any, NamedTuple
 
 from gachi.engine.catalog import Catalog, Entry
 from gachi.engine.expr.nodes import to_text
 from gachi.engine.plan import money_inputs
+from gachi.engine.scopes import Scope, scope_columns, scope_of, sort_key, within
 from gachi.engine.sources import DataInfo
 from gachi.engine.uncertainty import Uncertainty
 
@@ -133,6 +135,34 @@ class Result:
     uncertainty: Uncertainty | None = None
     period_column: str = "period"  # the grouping column that holds the period, if grouped by it
     price_index: str = "cpi"  # how money was carried to report-year prices: "cpi" or "none"
+    organisation_column: str = "organisation"  # the grouping column naming whose accounts
+
+    @property
+    def scope_columns(self) -> tuple[str, ...]:
+        """The grouping columns a total is never summed across (see `gachi.engine.scopes`)."""
+        return scope_columns(self.group_by, self.organisation_column, self.period_column)
+
+    def slices(self) -> tuple[Scope, ...]:
+        """Each organisation's period that has a value (one slice, `()`, when the grouping
+        has neither), in reading order."""
+        cols = self.scope_columns
+        found = {scope_of(r.group, self.group_by, cols) for r in self.rows if r.value is not None}
+        return tuple(sorted(found, key=sort_key))
+
+    def shown_scopes(self, across: Collection[str] = ()) -> tuple[Scope, ...]:
+        """The slices, then the sums across the scope columns named in `across` that a reader
+        asked for: across the periods, one per organisation; across the organisations, one per
+        period; across both, also everything."""
+        cols = self.scope_columns
+        slices = self.slices()
+        out = list(slices)
+        # The sums across the last column (the periods) first: an organisation's years.
+        summed = [c for c in reversed(cols) if c in across]
+        for n in range(1, len(summed) + 1):
+            for dropped in combinations(summed, n):
+                kept = {tuple((c, v) for c, v in s if c not in dropped) for s in slices}
+                out += sorted(kept, key=sort_key)
+        return tuple(dict.fromkeys(out))
 
     @cached_property
     def rows(self) -> tuple[ResultRow, ...]:
@@ -155,22 +185,40 @@ class Result:
                 )
         return tuple(out)
 
-    def total(self) -> float:
-        """The sum of every value, except indicators marked `in_totals: false`."""
-        return sum(self.by_category().values())
-
-    def by_category(self) -> dict[str, float]:
-        """Totals per SK category (negatives included), without `in_totals: false` indicators."""
-        out: dict[str, float] = defaultdict(float)
+    def measured(self) -> Iterator[ResultRow]:
+        """The rows with a value, or with records that could not have one: a group without
+        records of an indicator measured nothing of it (and makes no empty row)."""
         for r in self.rows:
+            if r.value is not None or r.undefined:
+                yield r
+
+    def in_scope(self, scope: Scope = ()) -> Iterator[ResultRow]:
+        """The rows of `scope` (every row for `()`)."""
+        if not scope:
+            yield from self.rows
+            return
+        for r in self.rows:
+            if within(r.group, self.group_by, scope):
+                yield r
+
+    def total(self, scope: Scope = ()) -> float:
+        """The sum of the values of `scope` (of every value by default), except indicators
+        marked `in_totals: false`."""
+        return sum(self.by_category(scope).values())
+
+    def by_category(self, scope: Scope = ()) -> dict[str, float]:
+        """Totals per SK category (negatives included) of `scope`, without `in_totals: false`
+        indicators."""
+        out: dict[str, float] = defaultdict(float)
+        for r in self.in_scope(scope):
             lineage = self.lineage[r.indicator]
             if r.value is not None and lineage.in_totals:
                 out[lineage.category] += r.value
         return dict(out)
 
-    def by_indicator(self) -> dict[str, float]:
+    def by_indicator(self, scope: Scope = ()) -> dict[str, float]:
         out: dict[str, float] = defaultdict(float)
-        for r in self.rows:
+        for r in self.in_scope(scope):
             if r.value is not None:
                 out[r.indicator] += r.value
         return dict(out)
@@ -182,13 +230,24 @@ class Result:
             out[r.indicator] += r.undefined
         return [(k, v) for k, v in out.items() if v]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, across: Collection[str] = ()) -> dict[str, Any]:
+        """The result as JSON: totals per slice, and the sums across the columns in `across`."""
+        shown = self.shown_scopes(across)
+        u = self.uncertainty
         return {
             "currency": self.currency,
             "report_year": self.report_year,
             "group_by": list(self.group_by),
-            "total": self.total(),
-            "by_category": self.by_category(),
+            "scope_columns": list(self.scope_columns),
+            "totals": [
+                {
+                    "scope": dict(s),
+                    "across": [c for c in self.scope_columns if c not in dict(s)],
+                    "total": self.total(s),
+                    "by_category": self.by_category(s),
+                }
+                for s in shown
+            ],
             "rows": [
                 {
                     **dict(zip(self.group_by, r.group, strict=True)),
@@ -199,11 +258,11 @@ class Result:
                     "records": r.records,
                     "undefined": r.undefined,
                 }
-                for r in self.rows
+                for r in self.measured()
             ],
             "lineage": {k: asdict(v) for k, v in self.lineage.items()},
             "data": asdict(self.data),
             "plan_fingerprint": self.plan_fingerprint,
             "backend": self.backend,
-            "uncertainty": self.uncertainty.to_dict() if self.uncertainty else None,
+            "uncertainty": u.to_dict(shown) if u else None,
         }

@@ -9,8 +9,8 @@ from typing import Any
 
 from gachi.engine.catalog import Catalog
 from gachi.engine.data import ColumnRule, Dataset, rules_for
-from gachi.engine.montecarlo import simulate
 from gachi.engine.plan import Plan, columns_of
+from gachi.engine.ranges import simulate
 from gachi.engine.result import Result, lineage_of
 from gachi.errors import DataError, Issue
 
@@ -59,10 +59,13 @@ def measure(
     draws: int | None = None,
     seed: int = 1,
     ranges_per_group: bool = False,
+    indicator_ranges: bool = False,
     progress: Progress | None = None,
 ) -> Result:
     """Compute every indicator of `plan` over `dataset` on DuckDB; with `draws`, also their
-    ranges by Monte-Carlo (seeded: the same seed gives the same ranges)."""
+    ranges by Monte-Carlo (seeded: the same seed gives the same ranges): of every scope's total
+    and categories, of its indicators too with `indicator_ranges`, of every group with
+    `ranges_per_group`."""
     if progress:
         progress("compute")
     cursor = dataset.con.execute(plan.sql(dataset.table, dialect="duckdb"))
@@ -72,7 +75,9 @@ def measure(
         return result
     if progress:
         progress("simulate")
-    ranges = simulate(plan, dataset, draws=draws, seed=seed, rows=ranges_per_group)
+    ranges = simulate(
+        plan, dataset, draws=draws, seed=seed, rows=ranges_per_group, detail=indicator_ranges
+    )
     if ranges.rows is not None:
         # A row without a value has no range either (not a range of zeros).
         valued = {(r.group, r.indicator) for r in result.rows if r.value is not None}
@@ -110,4 +115,5 @@ def assemble(plan: Plan, rows: Sequence[Sequence[Any]], info: Any, *, backend: s
         backend,
         period_column=catalog.settings.period_column,
         price_index=catalog.settings.price_index,
+        organisation_column=catalog.settings.organisation_column,
     )

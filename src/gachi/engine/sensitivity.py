@@ -18,21 +18,34 @@ BINS = 50
 
 def first_order(x: np.ndarray, y: np.ndarray, bins: int | None = None) -> float:
     """The first-order variance share of `y` explained by `x` (both one draw per element)."""
-    n = len(y)
+    return float(first_order_rows(x, y[np.newaxis, :], bins)[0])
+
+
+def first_order_rows(x: np.ndarray, ys: np.ndarray, bins: int | None = None) -> np.ndarray:
+    """The first-order share of each row of `ys` (rows × draws) explained by `x`: one sort of
+    `x` serves every row (the totals of several scopes, say)."""
+    n = ys.shape[1]
+    out = np.zeros(ys.shape[0])
     # About a hundred draws per bin at least: fewer, and noise passes for signal.
     bins = bins or max(5, min(BINS, n // 100))
-    var = float(np.var(y))
-    if n < 2 * bins or var <= 0.0 or float(np.ptp(x)) == 0.0:
-        return 0.0
-    order = np.argsort(x, kind="stable")
-    chunks = np.array_split(y[order], bins)
-    means = np.array([c.mean() for c in chunks])
-    sizes = np.array([len(c) for c in chunks])
-    within = float(np.sum([np.var(c) * len(c) for c in chunks]) / n)
-    between = float(np.sum(sizes * (means - y.mean()) ** 2) / n)
+    if n < 2 * bins or float(np.ptp(x)) == 0.0:
+        return out
+    # Centred first, so that sums of squares of large totals keep their precision.
+    centred = ys - ys.mean(axis=1, keepdims=True)
+    var = np.mean(centred**2, axis=1)
+    ordered = centred[:, np.argsort(x, kind="stable")]
+    sizes = np.array([len(c) for c in np.array_split(np.empty(n), bins)])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    sums = np.add.reduceat(ordered, starts, axis=1)
+    squares = np.add.reduceat(ordered**2, starts, axis=1)
+    means = sums / sizes
+    within = np.sum(squares - sums * means, axis=1) / n
+    between = np.sum(sizes * means**2, axis=1) / n
     # Finite bins see noise as signal: E[between] ≈ V(E[Y|X]) + (bins − 1)/n · E[within].
     corrected = between - (bins - 1) / (n - bins) * within
-    return float(min(max(corrected / var, 0.0), 1.0))
+    ok = var > 0.0
+    out[ok] = np.clip(corrected[ok] / var[ok], 0.0, 1.0)
+    return out
 
 
 def break_even(

@@ -221,6 +221,11 @@ class Settings(_Model):
         default="period",
         description="data column whose leading year carries money inputs to report-year prices",
     )
+    organisation_column: str = Field(
+        default="organisation",
+        description="data column naming whose accounts a record is: totals are per value of it "
+        "(and per period), never summed across organisations unless asked",
+    )
     discount_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     exchange_rates: dict[int, dict[str, float]] | None = Field(
         default=None, description="won per unit, per year; replaces the shipped table"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from gachi.errors import InvalidInput, Location
-from gachi.report.model import Report, build_report
+from gachi.report.build import build_report
+from gachi.report.model import Report
 
 FORMATS = ("html", "xlsx", "pdf")
 

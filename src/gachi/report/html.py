@@ -17,7 +17,7 @@ from markupsafe import Markup
 from gachi.kernel.cells import clean_text
 from gachi.kernel.files import atomic_output
 from gachi.kernel.money import format_number
-from gachi.report.charts import charts
+from gachi.report.charts import Chart, focus_charts, overview_charts
 from gachi.report.fonts import korean_font
 from gachi.report.model import Report
 
@@ -46,11 +46,14 @@ _FONT_SLOT = "/*gachi-font-face*/"
 
 
 def render_html(report: Report) -> str:
-    drawn = [(c.key, c.title, Markup(c.svg())) for c in charts(report)]  # noqa: S704 — our SVG
+    def drawn(found: list[Chart]) -> list[tuple[str, str, Markup]]:
+        return [(c.key, c.title, Markup(c.svg())) for c in found]  # noqa: S704 — our SVG
+
     template = _environment().get_template("report.html.j2")
     page = template.render(
         r=report,
-        charts=drawn,
+        overview_charts=drawn(overview_charts(report)),
+        section_charts=[drawn(focus_charts(report, i)) for i in range(len(report.sections))],
         pct=_pct,
         num=format_number,
         font_slot=Markup(_FONT_SLOT),  # noqa: S704 — a constant

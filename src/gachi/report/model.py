@@ -1,17 +1,18 @@
-"""What a report says, built once from a `Result` and shared by the HTML, XLSX and PDF writers:
-numbers already summed and labelled in the reader's language, nothing rendered yet."""
+"""What a report says, built once from a `Result` (see `build`) and shared by the HTML, XLSX and
+PDF writers: numbers already summed per organisation and period and labelled in the reader's
+language, nothing rendered yet."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from gachi.engine.result import Lineage, ProxyLineage, Result
-from gachi.engine.uncertainty import Assumption, Band, BreakEven
-from gachi.errors import InvalidInput
+from gachi.engine.scopes import Scope
+from gachi.engine.uncertainty import Assumption, Band, BreakEven, Side, outside
 from gachi.kernel.i18n import Lang, message_codes, t
 from gachi.kernel.labels import distribution_label, licence_label, unit_label
 from gachi.kernel.money import format_money, format_number
+from gachi.report.labels import outside_mark
 
 CATEGORY_ORDER = (
     "economic_indirect",
@@ -23,22 +24,101 @@ CATEGORY_ORDER = (
 
 @dataclass(frozen=True)
 class Line:
-    """One labelled value: a category, a period, an indicator."""
+    """One labelled value: a category, a total, an indicator, in one scope."""
 
     key: str
     label: str
     value: float
     band: Band | None
 
+    @property
+    def outside(self) -> Side | None:
+        """Where the estimate lies if outside its own 90 % range (the shared rule)."""
+        return None if self.band is None else outside(self.value, self.band.p5, self.band.p95)
+
 
 @dataclass(frozen=True)
 class IndicatorPart:
+    """An indicator's value in one scope."""
+
     lineage: Lineage
     name: str
     category: str
     value: float
     band: Band | None
     records: int
+    proxies: tuple[ProxyLineage, ...]
+
+    @property
+    def outside(self) -> Side | None:
+        return None if self.band is None else outside(self.value, self.band.p5, self.band.p95)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a section's tables: one period, or a sum across periods asked for."""
+
+    scope: Scope
+    label: str
+    summed: bool
+
+
+@dataclass(frozen=True)
+class Row:
+    """A category, the total or an indicator, with a value per column (None: nothing there)."""
+
+    key: str
+    label: str
+    cells: tuple[Line | IndicatorPart | None, ...]
+    lineage: Lineage | None = None  # an indicator's
+    category: str = ""  # an indicator's category, in words
+
+    @property
+    def marked(self) -> bool:
+        """Whether a cell's estimate lies outside its own 90 % range."""
+        return any(c is not None and c.outside is not None for c in self.cells)
+
+
+@dataclass(frozen=True)
+class Focus:
+    """The one slice of a section its charts and sensitivity are of: its latest period."""
+
+    scope: Scope
+    label: str
+    total: Line
+    categories: tuple[Line, ...]
+    indicators: tuple[IndicatorPart, ...]
+    assumptions: tuple[Assumption, ...]
+    break_even: BreakEven | None
+    interaction: float | None
+
+
+@dataclass(frozen=True)
+class Section:
+    """One organisation's accounts, a column per period (or, where the data names none, all of
+    it); `summed` marks the sum across organisations a reader asked for."""
+
+    scope: Scope
+    label: str
+    summed: bool
+    columns: tuple[Column, ...]
+    categories: tuple[Row, ...]
+    total: Row
+    indicators: tuple[Row, ...]
+    focus: Focus
+
+    @property
+    def marked(self) -> bool:
+        return any(r.marked for r in (*self.categories, self.total, *self.indicators))
+
+
+@dataclass(frozen=True)
+class Definition:
+    """An indicator as defined: what the details section and the workbook's sheets describe."""
+
+    lineage: Lineage
+    name: str
+    category: str
     proxies: tuple[ProxyLineage, ...]
 
 
@@ -75,16 +155,15 @@ class Report:
     generated: str
     currency: str
     report_year: int
-    total: Line
-    categories: tuple[Line, ...]
-    periods: tuple[Line, ...]
-    indicators: tuple[IndicatorPart, ...]
-    assumptions: tuple[Assumption, ...]
-    break_even: BreakEven | None
-    interaction: float | None
+    price_basis: str  # "2024년 가격 기준": said beside the money of every table
+    sections: tuple[Section, ...]
+    overview: tuple[Row, ...]  # one row per section: its total per column of `periods`
+    periods: tuple[Column, ...]  # the overview's columns
+    definitions: tuple[Definition, ...]
     draws: int | None
     seed: int | None
     result: Result
+    outside_note: str  # why an estimate marked ※ lies outside its range ("" if none is)
     restatement: Restatement | None = None
 
     @property
@@ -94,9 +173,9 @@ class Report:
         return r is not None and abs(r.residual) > abs(r.delta) * 1e-6 + 1
 
     @property
-    def period_totals(self) -> tuple[Line, ...]:
-        """The totals per period worth a row of their own: one period only repeats the total."""
-        return self.periods if len(self.periods) > 1 else ()
+    def focus(self) -> Focus:
+        """The first section's focus: the slice a one-organisation report is about."""
+        return self.sections[0].focus
 
     def money(self, value: float | None) -> str:
         return "—" if value is None else format_money(value, self.currency, lang=self.lang)
@@ -128,99 +207,9 @@ class Report:
             return "—"
         return f"{self.money(band.p5)} ~ {self.money(band.p95)}"
 
+    def mark(self, item: Line | IndicatorPart | None) -> str:
+        """※ beside an estimate outside its own 90 % range."""
+        return "" if item is None else outside_mark(item.outside)
+
     def label(self, code: str, **params: object) -> str:
         return t(code, self.lang, **params)
-
-
-def build_report(
-    result: Result,
-    *,
-    lang: Lang,
-    title: str | None = None,
-    subtitle: str | None = None,
-    restatement: Restatement | None = None,
-) -> Report:
-    """The report of `result`; refuses a result with nothing in it."""
-    values = result.by_indicator()
-    if not values:
-        raise InvalidInput("report.no-results")
-    u = result.uncertainty
-    if u is not None and not u.assumptions and u.total.p95 <= u.total.p5:
-        u = None  # nothing was uncertain: ranges would only repeat the estimates
-    records: dict[str, int] = {}
-    for r in result.rows:
-        records[r.indicator] = records.get(r.indicator, 0) + r.records
-    by_category = result.by_category()
-    categories = tuple(
-        Line(c, t(f"sk.{c}", lang), by_category[c], u.by_category.get(c) if u else None)
-        for c in CATEGORY_ORDER
-        if c in by_category
-    )
-    periods: tuple[Line, ...] = ()
-    if result.period_column in result.group_by:
-        at = result.group_by.index(result.period_column)
-        sums: dict[str, float] = {}
-        for r in result.rows:
-            if r.value is not None and result.lineage[r.indicator].in_totals:
-                key = str(r.group[at])
-                sums[key] = sums.get(key, 0.0) + r.value
-        periods = tuple(
-            Line(p, _period_label(p, lang), v, u.by_period.get(p) if u else None)
-            for p, v in sorted(sums.items())
-        )
-    parts = []
-    for ident in result.indicators:
-        if ident not in values:
-            continue
-        lin = result.lineage[ident]
-        name = lin.name_en if lang == "en" and lin.name_en else lin.name_ko
-        parts.append(
-            IndicatorPart(
-                lin,
-                name,
-                t(f"sk.{lin.category}", lang),
-                values[ident],
-                u.by_indicator.get(ident) if u else None,
-                records.get(ident, 0),
-                lin.proxies,
-            )
-        )
-    parts.sort(key=lambda p: (CATEGORY_ORDER.index(p.lineage.category), -abs(p.value)))
-    total = Line("total", t("cli.total", lang), result.total(), u.total if u else None)
-    return Report(
-        lang=lang,
-        title=title or t("report.title", lang, year=result.report_year),
-        subtitle=subtitle
-        or t(
-            "report.subtitle",
-            lang,
-            source=result.data.source,
-            rows=f"{result.data.rows:,}",
-            year=result.report_year,
-            currency=unit_label(result.currency, lang) or result.currency,
-        ),
-        generated=date.today().isoformat(),
-        currency=result.currency,
-        report_year=result.report_year,
-        total=total,
-        categories=categories,
-        periods=periods,
-        indicators=tuple(parts),
-        assumptions=u.assumptions if u else (),
-        break_even=u.break_even if u else None,
-        # Without assumptions there is no variance to split: no share is left unexplained.
-        interaction=u.interaction if u and u.assumptions else None,
-        draws=u.draws if u else None,
-        seed=u.seed if u else None,
-        result=result,
-        restatement=restatement,
-    )
-
-
-def _period_label(period: str, lang: Lang) -> str:
-    code = (
-        "report.period-total-year"
-        if period.isdigit() and len(period) == 4
-        else "report.period-total"
-    )
-    return t(code, lang, period=period)

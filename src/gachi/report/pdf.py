@@ -29,9 +29,9 @@ from reportlab.platypus import (
 from gachi.kernel.cells import REPLACEMENT, clean_text
 from gachi.kernel.files import atomic_output
 from gachi.kernel.money import format_number
-from gachi.report.charts import charts
+from gachi.report.charts import Chart, focus_charts, overview_charts
 from gachi.report.fonts import korean_font
-from gachi.report.model import Report, Restatement
+from gachi.report.model import Focus, IndicatorPart, Line, Report, Restatement
 
 REGULAR = "NanumGothic"
 BOLD = "NanumGothic-Bold"
@@ -70,8 +70,10 @@ def _text(text: object) -> str:
 
 
 def _p(text: object, style: ParagraphStyle) -> Paragraph:
-    # Paragraph reads a small markup language: text from catalogues is escaped first.
-    return Paragraph(escape(_text(text)), style)
+    # Paragraph reads a small markup language: text from catalogues is escaped first; a line
+    # break of ours (a range below its estimate) becomes one.
+    lines = str(text).split("\n")
+    return Paragraph("<br/>".join(escape(_text(line)) for line in lines), style)
 
 
 def _table(
@@ -113,87 +115,62 @@ def build_pdf(report: Report) -> bytes:
     ]
     if report.restatement is not None:
         story += _restatement(report, report.restatement, s)
-    story += [Spacer(1, 6 * mm), _p(L("report.section-summary"), s["h2"])]
-    has_range = report.draws is not None
-    head = ["", L("cli.value")] + ([L("report.range")] if has_range else [])
-    rows: list[Sequence[object]] = [head]
-    for line in (report.total, *report.categories, *report.period_totals):
-        rows.append(
-            [line.label, report.money(line.value)]
-            + ([report.range_text(line.band)] if has_range else [])
-        )
-    widths = [70 * mm, 45 * mm, 59 * mm] if has_range else [100 * mm, 74 * mm]
-    story.append(_table(rows, widths, s, {1, 2}))
-    note = (
+    money_note = L(
+        "report.money-note", currency=report.unit(report.currency) or report.currency,
+        basis=report.price_basis,
+    )  # fmt: skip
+    draws_note = (
         L("report.draws-note", draws=f"{report.draws:,}", seed=report.seed)
         if report.draws
         else L("report.no-uncertainty")
     )
-    story += [Spacer(1, 2 * mm), _p(note, s["note"])]
-
-    story.append(_p(L("report.section-charts"), s["h2"]))
-    for chart in charts(report):
-        png = chart.png(dpi=170)
-        w_in, h_in = chart.figure.get_size_inches()
-        # As wide as the text, unless that makes it taller than a page leaves room for.
-        scale = min(WIDTH / w_in, MAX_HEIGHT / h_in)
-        width, height = w_in * scale, h_in * scale
-        story.append(
-            KeepTogether(
-                [_p(chart.title, s["h3"]), Image(io.BytesIO(png), width=width, height=height)]
-            )
-        )
-
-    story.append(_p(L("report.section-indicators"), s["h2"]))
-    head = [L("cli.indicator"), L("cli.category"), L("cli.value")]
-    head += [L("report.range")] if has_range else []
-    rows = [head]
-    for part in report.indicators:
-        rows.append(
-            [part.name, part.category, report.money(part.value)]
-            + ([report.range_text(part.band)] if has_range else [])
-        )
-    widths = [62 * mm, 42 * mm, 28 * mm, 42 * mm] if has_range else [80 * mm, 54 * mm, 40 * mm]
-    story.append(_table(rows, widths, s, {2, 3}))
-
-    if report.assumptions:
-        story.append(_p(L("report.section-assumptions"), s["h2"]))
-        be = report.break_even
-        if be is not None:
-            text = (
-                L(
-                    "report.break-even",
-                    label=be.label,
-                    point=format_number(be.point),
-                    value=format_number(be.value),
-                    change=f"{be.change * 100:+.0f}%" if be.change is not None else "",
-                )
-                if be.value is not None
-                else L("report.no-break-even", label=be.label)
-            )
-            story.append(_p(text, s["base"]))
-        rows = [
-            [
-                L("report.assumption"),
-                L("report.distribution"),
-                L("report.share"),
-                L("report.total-at-p5"),
-                L("report.total-at-p95"),
-            ]
+    if report.overview:
+        story += [Spacer(1, 6 * mm), _p(L("report.section-overview"), s["h2"])]
+        head = [
+            report.column(report.result.organisation_column),
+            *(c.label for c in report.periods),
         ]
-        for a in report.assumptions:
-            rows.append(
-                [
-                    a.label,
-                    report.distribution(a.distribution),
-                    f"{a.share * 100:.0f}%",
-                    report.money(a.total_at_p5),
-                    report.money(a.total_at_p95),
-                ]
-            )
-        story.append(_table(rows, [52 * mm, 46 * mm, 18 * mm, 29 * mm, 29 * mm], s, {2, 3, 4}))
+        rows: list[Sequence[object]] = [head]
+        rows += [[row.label, *(_cell(report, c) for c in row.cells)] for row in report.overview]
+        story.append(_table(rows, _widths(1, len(report.periods), 44), s, _numeric(1, rows)))
+        story += [
+            Spacer(1, 2 * mm),
+            _p(f"{money_note} {L('report.per-slice-note')} {draws_note}", s["note"]),
+        ]
+        if any(row.marked for row in report.overview):
+            story.append(_p(report.outside_note, s["note"]))
+    else:
+        story += [Spacer(1, 2 * mm), _p(f"{money_note} {draws_note}", s["note"])]
+    for chart in overview_charts(report):
+        story.append(_chart(chart, s))
 
-    for i, part in enumerate(report.indicators):
+    for n, section in enumerate(report.sections):
+        if section.label:
+            tag = f" ({L('report.summed-tag')})" if section.summed else ""
+            story.append(_p(section.label + tag, s["h2"]))
+        heads = [c.label for c in section.columns]
+        rows = [[L("cli.category"), *heads]]
+        rows += [
+            [row.label, *(_cell(report, c) for c in row.cells)]
+            for row in (*section.categories, section.total)
+        ]
+        story.append(_p(L("report.by-category"), s["h3"]))
+        story.append(_table(rows, _widths(1, len(heads), 50), s, _numeric(1, rows)))
+        rows = [[L("cli.indicator"), L("cli.category"), *heads]]
+        rows += [
+            [row.label, row.category, *(_cell(report, c) for c in row.cells)]
+            for row in section.indicators
+        ]
+        story.append(_p(L("report.section-indicators"), s["h3"]))
+        story.append(_table(rows, _widths(2, len(heads), 44, 28), s, _numeric(2, rows)))
+        story.append(_p(money_note, s["note"]))
+        if section.marked:
+            story.append(_p(report.outside_note, s["note"]))
+        for chart in focus_charts(report, n):
+            story.append(_chart(chart, s))
+        story += _assumptions(report, section.focus, s)
+
+    for i, part in enumerate(report.definitions):
         lin = part.lineage
         # The section heading stays with its first indicator, never alone at a page's foot.
         block: list[Flowable] = [_p(L("report.section-details"), s["h2"])] if i == 0 else []
@@ -314,3 +291,78 @@ def write_pdf(report: Report, path: Path) -> None:
     data = build_pdf(report)
     with atomic_output(path, "wb", encoding=None) as fh:
         fh.write(data)
+
+
+def _cell(report: Report, c: Line | IndicatorPart | None) -> str:
+    """An estimate, ※ when outside its range, and the range on a line of its own."""
+    if c is None:
+        return "—"
+    text = report.money(c.value) + report.mark(c)
+    return f"{text}\n{report.range_text(c.band)}" if c.band is not None else text
+
+
+def _numeric(first: int, rows: Sequence[Sequence[object]]) -> set[int]:
+    return set(range(first, len(rows[0])))
+
+
+def _widths(labels: int, columns: int, first: float, second: float = 0.0) -> list[float]:
+    """Label columns of `first` (and `second`) mm, the rest of the width shared by `columns`."""
+    fixed = [first * mm, second * mm][:labels]
+    rest = (WIDTH - sum(fixed)) / max(1, columns)
+    return [*fixed, *([rest] * columns)]
+
+
+def _chart(chart: Chart, s: dict[str, ParagraphStyle]) -> Flowable:
+    png = chart.png(dpi=170)
+    w_in, h_in = chart.figure.get_size_inches()
+    # As wide as the text, unless that makes it taller than a page leaves room for.
+    scale = min(WIDTH / w_in, MAX_HEIGHT / h_in)
+    width, height = w_in * scale, h_in * scale
+    return KeepTogether(
+        [_p(chart.title, s["h3"]), Image(io.BytesIO(png), width=width, height=height)]
+    )
+
+
+def _assumptions(report: Report, f: Focus, s: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """The sensitivity of a section's focus: break-even, then the assumptions by their share."""
+    if not f.assumptions:
+        return []
+    L = report.label
+    out: list[Flowable] = [_p(L("report.section-assumptions-of", scope=f.label), s["h3"])]
+    be = f.break_even
+    if be is not None:
+        text = (
+            L(
+                "report.break-even",
+                label=be.label,
+                point=format_number(be.point),
+                value=format_number(be.value),
+                change=f"{be.change * 100:+.0f}%" if be.change is not None else "",
+            )
+            if be.value is not None
+            else L("report.no-break-even", label=be.label)
+        )
+        out.append(_p(text, s["base"]))
+    rows: list[Sequence[object]] = [
+        [
+            L("report.assumption"),
+            L("report.distribution"),
+            L("report.share"),
+            L("report.total-at-p5"),
+            L("report.total-at-p95"),
+        ]
+    ]
+    for a in f.assumptions:
+        rows.append(
+            [
+                a.label,
+                report.distribution(a.distribution),
+                f"{a.share * 100:.0f}%",
+                report.money(a.total_at_p5),
+                report.money(a.total_at_p95),
+            ]
+        )
+    out.append(_table(rows, [52 * mm, 46 * mm, 18 * mm, 29 * mm, 29 * mm], s, {2, 3, 4}))
+    if f.interaction is not None:
+        out.append(_p(L("report.interaction", share=f"{f.interaction * 100:.0f}%"), s["note"]))
+    return out

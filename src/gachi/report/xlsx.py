@@ -17,7 +17,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from gachi.kernel.cells import clean_text, workbook_cell
 from gachi.kernel.files import atomic_output
-from gachi.report.model import Report, Restatement
+from gachi.report import labels
+from gachi.report.model import Focus, Report, Restatement
 
 _HEAD = Font(bold=True)
 _FILL = PatternFill("solid", fgColor="E8EEF5")
@@ -103,21 +104,42 @@ def build_workbook(report: Report) -> Workbook:
     book.properties.language = report.lang
 
     money_unit = report.unit(report.currency) or report.currency
-    summary: list[list[Any]] = [
-        [L("report.total-value"), report.total.value, *(_band(report.total.band))]
-    ]
-    summary += [[c.label, c.value, *_band(c.band)] for c in report.categories]
-    summary += [[p.label, p.value, *_band(p.band)] for p in report.period_totals]
+    scope_heads = [C(c) for c in res.scope_columns]
+    summary: list[list[Any]] = []
+    marked = False
+    for section in report.sections:
+        for i, col in enumerate(section.columns):
+            where = list(labels.cells(res, col.scope, report.lang))
+            summed = L("report.summed-tag") if section.summed or col.summed else None
+            for row in (*section.categories, section.total):
+                line = row.cells[i]
+                if line is None:
+                    continue
+                mark = report.mark(line)
+                marked = marked or bool(mark)
+                summary.append([*where, row.label, line.value, *_band(line.band), mark, summed])
     rows = _sheet(
         book,
         L("report.sheet.summary"),
-        ["", L("report.point-in", unit=money_unit), "P5", "P50", "P95"],
+        [
+            *scope_heads,
+            L("cli.category"),
+            L("report.point-in", unit=f"{money_unit}, {report.price_basis}"),
+            "P5",
+            "P50",
+            "P95",
+            "※",
+            L("report.summed-tag"),
+        ],
         summary,
-        {1: MONEY, 2: MONEY, 3: MONEY, 4: MONEY},
+        {k: MONEY for k in range(len(scope_heads) + 1, len(scope_heads) + 5)},
     )
     rows.add()
     rows.add([report.title])
     rows.add([report.subtitle])
+    rows.add([L("report.per-slice-note")])
+    if marked:
+        rows.add([report.outside_note])
     restated = report.restatement
     if restated is not None:
         rows.add(
@@ -131,9 +153,7 @@ def build_workbook(report: Report) -> Workbook:
 
     ranges = res.uncertainty.rows if res.uncertainty and res.uncertainty.rows else {}
     results = []
-    for r in res.rows:
-        if r.value is None and not r.undefined:
-            continue  # nothing measured: the group has no data for this indicator
+    for r in res.measured():
         lin = res.lineage[r.indicator]
         results.append(
             [
@@ -157,7 +177,7 @@ def build_workbook(report: Report) -> Workbook:
             C("indicator"),
             C("name"),
             C("version"),
-            L("report.value-in", unit=money_unit),
+            L("report.value-in", unit=f"{money_unit}, {report.price_basis}"),
             "P5",
             "P50",
             "P95",
@@ -171,7 +191,7 @@ def build_workbook(report: Report) -> Workbook:
 
     inputs = [
         [p.lineage.indicator, name, report.unit(unit), column]
-        for p in report.indicators
+        for p in report.definitions
         for name, unit, column in p.lineage.inputs
     ]
     _sheet(
@@ -199,7 +219,7 @@ def build_workbook(report: Report) -> Workbook:
             x.url,
             report.licence(x.licence),
         ]
-        for p in report.indicators
+        for p in report.definitions
         for x in p.proxies
     ]
     _sheet(
@@ -235,7 +255,7 @@ def build_workbook(report: Report) -> Workbook:
             p.lineage.factor,
             p.lineage.spec_hash,
         ]
-        for p in report.indicators
+        for p in report.definitions
     ]
     _sheet(
         book,
@@ -252,34 +272,48 @@ def build_workbook(report: Report) -> Workbook:
         formulas,
     )
 
-    # The SROI Guide's value map, one outcome per indicator: stakeholders, outcome, indicator,
-    # financial proxy and its source, the four adjustments, duration, impact.
+    # The SROI Guide's value map, one outcome per indicator and slice: stakeholders, outcome,
+    # indicator, financial proxy and its source, the four adjustments, duration, impact.
     value_map = []
-    for p in report.indicators:
-        a = p.lineage.adjustments
-        proxy_text = "; ".join(
-            f"{x.name} = {report.quantity(x.value_used, x.unit_used)}" for x in p.proxies
-        )
-        sources = "; ".join(x.source for x in p.proxies)
-        value_map.append(
-            [
-                p.category,
-                p.name,
-                p.lineage.formula,
-                proxy_text,
-                sources,
-                a["deadweight"],
-                a["displacement"],
-                a["attribution"],
-                a["drop_off"],
-                a["duration"],
-                p.value,
-            ]
-        )
+    for section in report.sections:
+        if section.summed:
+            continue
+        for i, col in enumerate(section.columns):
+            if col.summed:
+                continue
+            where = list(labels.cells(res, col.scope, report.lang))
+            for row in section.indicators:
+                part = row.cells[i]
+                if part is None or row.lineage is None:
+                    continue
+                a = row.lineage.adjustments
+                proxy_text = "; ".join(
+                    f"{x.name} = {report.quantity(x.value_used, x.unit_used)}"
+                    for x in row.lineage.proxies
+                )
+                sources = "; ".join(x.source for x in row.lineage.proxies)
+                value_map.append(
+                    [
+                        *where,
+                        row.category,
+                        row.label,
+                        row.lineage.formula,
+                        proxy_text,
+                        sources,
+                        a["deadweight"],
+                        a["displacement"],
+                        a["attribution"],
+                        a["drop_off"],
+                        a["duration"],
+                        part.value,
+                    ]
+                )
+    k = len(scope_heads)
     _sheet(
         book,
         L("report.sheet.value-map"),
         [
+            *scope_heads,
             L("report.stakeholders"),
             L("report.outcome"),
             L("cli.formula"),
@@ -290,57 +324,82 @@ def build_workbook(report: Report) -> Workbook:
             L("report.attribution"),
             L("report.drop-off"),
             L("cli.duration"),
-            L("report.impact"),
+            L("report.impact-in", unit=f"{money_unit}, {report.price_basis}"),
         ],
         value_map,
-        {5: PCT, 6: PCT, 7: PCT, 8: PCT, 10: MONEY},
+        {k + 5: PCT, k + 6: PCT, k + 7: PCT, k + 8: PCT, k + 10: MONEY},
     )
 
     # Variance shares exist only where the run kept its assumptions (a published book does not):
     # without them the sheet would say nothing, or a misleading 0 %.
-    if report.assumptions:
-        assumptions = [
-            [
-                a.label,
-                L(f"report.kind.{a.kind}"),
-                report.distribution(a.distribution),
-                a.point,
-                a.p5,
-                a.p95,
-                a.share,
-                a.total_at_p5,
-                a.total_at_p95,
-                ", ".join(a.used_by),
-            ]
-            for a in report.assumptions
-        ]
-        rows = _sheet(
-            book,
-            L("report.sheet.uncertainty"),
-            [
-                L("report.assumption"),
-                L("report.kind"),
-                L("report.distribution"),
-                L("report.point"),
-                "P5",
-                "P95",
-                L("report.share"),
-                L("report.total-at-p5"),
-                L("report.total-at-p95"),
-                L("report.used-by"),
-            ],
-            assumptions,
-            {6: PCT, 7: MONEY, 8: MONEY},
-        )
-        rows.add()
-        if report.interaction is not None:
-            rows.add([L("report.interaction", share=f"{report.interaction * 100:.0f}%")])
-        be = report.break_even
-        if be is not None:
-            rows.head([L("report.break-even-short"), L("report.assumption"), L("report.point"),
-                       L("report.break-even-value"), L("report.change")])  # fmt: skip
-            rows.add(["", be.label, be.point, be.value, be.change], {4: PCT})
+    focused = [s.focus for s in report.sections if s.focus.assumptions]
+    if focused:
+        _uncertainty_sheet(book, report, focused)
     return book
+
+
+def _uncertainty_sheet(book: Workbook, report: Report, focused: Sequence[Focus]) -> None:
+    L = report.label
+    assumptions = [
+        [
+            f.label,
+            a.label,
+            L(f"report.kind.{a.kind}"),
+            report.distribution(a.distribution),
+            a.point,
+            a.p5,
+            a.p95,
+            a.share,
+            a.total_at_p5,
+            a.total_at_p95,
+            ", ".join(a.used_by),
+        ]
+        for f in focused
+        for a in f.assumptions
+    ]
+    rows = _sheet(
+        book,
+        L("report.sheet.uncertainty"),
+        [
+            L("report.scope"),
+            L("report.assumption"),
+            L("report.kind"),
+            L("report.distribution"),
+            L("report.point"),
+            "P5",
+            "P95",
+            L("report.share"),
+            L("report.total-at-p5"),
+            L("report.total-at-p95"),
+            L("report.used-by"),
+        ],
+        assumptions,
+        {7: PCT, 8: MONEY, 9: MONEY},
+    )
+    rows.add()
+    rows.head(
+        [
+            L("report.scope"),
+            L("report.break-even-short"),
+            L("report.point"),
+            L("report.break-even-value"),
+            L("report.change"),
+            L("report.interaction-short"),
+        ]
+    )
+    for f in focused:
+        be = f.break_even
+        rows.add(
+            [
+                f.label,
+                be.label if be else None,
+                be.point if be else None,
+                be.value if be else None,
+                be.change if be else None,
+                f.interaction,
+            ],
+            {4: PCT, 5: PCT},
+        )
 
 
 def _restatement_sheet(book: Workbook, report: Report, r: Restatement, money_unit: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from gachi.engine.result import Lineage, ProxyLineage, Result
 from gachi.engine.sources import DataInfo
-from gachi.engine.uncertainty import Band, Uncertainty
+from gachi.engine.uncertainty import Band, ScopeRanges, Uncertainty
 from gachi.errors import NotFound
 from gachi.kernel.i18n import Lang, t
 from gachi.kernel.times import format_moment
@@ -194,16 +194,17 @@ def _uncertainty(
         return None
     categories = {c["category"]: _band(c["value"], c.get("band")) for c in book["by_category"]}
     indicators = {i["id"]: _band(i["value"] or 0.0, i.get("band")) for i in book["indicators"]}
-    # A book keeps no assumptions, so no variance shares: none are made up here.
-    return Uncertainty(
-        draws=int(book["draws"]),
-        seed=int(book.get("seed") or 1),
+    # A book keeps no assumptions, so no variance shares: none are made up here. Its one
+    # year is its one slice, and everything too.
+    ranges = ScopeRanges(
         total=total,
         by_category={k: v for k, v in categories.items() if v is not None},
         by_indicator={k: v for k, v in indicators.items() if v is not None},
-        by_period={str(book["year"]): total},
-        assumptions=(),
-        break_even=None,
-        interaction=0.0,
+    )
+    return Uncertainty(
+        draws=int(book["draws"]),
+        seed=int(book.get("seed") or 1),
+        scope_columns=("period",),
+        scopes={(): ranges, (("period", str(book["year"])),): ranges},
         rows=rows,
     )
