@@ -17,6 +17,7 @@ from starlette.types import Message
 
 from gachi.config import Settings
 from gachi.errors import GachiError
+from gachi.kernel.integers import parse_whole
 
 FORM_SLACK = 256 * 1024  # multipart framing and the small fields beside the file
 
@@ -36,7 +37,8 @@ def body_limited(
                     return await handler(request)
                 limit = limit_bytes(request.app.state.settings) + FORM_SLACK
                 declared = request.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > limit:
+                size = parse_whole(declared, high=2**62) if declared else 0
+                if size is None or size > limit:  # a length that is no number: too large too
                     raise too_large(request)
                 seen = [0]
                 receive = request.receive

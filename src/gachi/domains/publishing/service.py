@@ -26,6 +26,7 @@ from gachi.engine.catalog import SETTINGS_FILE, Catalog
 from gachi.engine.plan import compile_plan
 from gachi.engine.result import lineage_of
 from gachi.errors import Conflict, InvalidInput, Issue
+from gachi.kernel.integers import parse_whole
 from gachi.kernel.text import hidden_issue, normalised, shows_nothing
 
 MAX_REASON = 2000
@@ -187,10 +188,9 @@ def publish(
 
 
 def _year(raw: object) -> int:
-    try:
-        year = int(str(raw).strip())
-    except ValueError:
-        raise InvalidInput("publish.year-invalid", field="year", value=str(raw)[:20]) from None
+    year = raw if isinstance(raw, int) else parse_whole(str(raw).strip())
+    if isinstance(year, bool) or year is None:
+        raise InvalidInput("publish.year-invalid", field="year", value=str(raw)[:20])
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise InvalidInput("publish.year-invalid", field="year", value=str(year))
     return year
