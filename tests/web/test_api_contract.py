@@ -49,7 +49,9 @@ def test_times_carry_their_offset(client, engine) -> None:
     made = api(client, "POST", f"/api/v1/orgs/{org}/programmes", json={"name": "가"}).json()
     api(client, "PUT", f"/api/v1/orgs/{org}/data", json=[])
     with Session(engine) as db:
-        db.add(Run(organisation_id=org, status="done", stage="done", progress=1.0, seed=1))
+        db.add(
+            Run(organisation_id=org, number=1, status="done", stage="done", progress=1.0, seed=1)
+        )
         db.commit()
     found = [
         client.get(f"/api/v1/orgs/{org}/audit").json()["items"][0]["at"],

@@ -67,15 +67,17 @@ def freshness(repo: TenantRepository, settings: Settings, run: Run) -> list[Issu
 def _stale(run: Run, catalog: Catalog, data_version: str) -> list[Issue]:
     issues = []
     if run.data_version != data_version:
-        issues.append(Issue("publish.stale-data", {"run": run.id}))
+        issues.append(Issue("publish.stale-data", {"run": run.number}))
     for ident, seen in sorted((run.indicator_versions or {}).items()):
         entry = catalog.entries.get(ident)
         if entry is None or entry.spec.spec_hash() != seen.get("spec_hash"):
-            issues.append(Issue("publish.stale-definition", {"run": run.id, "indicator": ident}))
+            issues.append(
+                Issue("publish.stale-definition", {"run": run.number, "indicator": ident})
+            )
     if not issues and runs.plan_fingerprint_now(catalog, run) != run.plan_fingerprint:
         # Same data, same definitions: the catalogue's settings (report year, currency, price
         # index, discount rate) changed since the run.
-        issues.append(Issue("publish.stale-settings", {"run": run.id}))
+        issues.append(Issue("publish.stale-settings", {"run": run.number}))
     return issues
 
 
