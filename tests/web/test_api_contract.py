@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from gachi.db.models import Run
-from web.helpers import api, person_with_org
+from web.helpers import api, person_with_org, token
 
 
 def test_the_document_describes_the_api_only(client) -> None:
@@ -65,7 +65,7 @@ def test_times_carry_their_offset(client, engine) -> None:
 
 def test_a_body_that_is_not_utf8_is_a_422(client) -> None:
     org = person_with_org(client, "kim@example.kr", "가온")
-    token = client.cookies["gachi_csrf"]
+    csrf = token(client)
     for method, url in [
         ("POST", f"/api/v1/orgs/{org}/programmes"),
         ("POST", "/api/v1/orgs"),
@@ -75,7 +75,7 @@ def test_a_body_that_is_not_utf8_is_a_422(client) -> None:
             method,
             url,
             content=b'{"name": "\xe9"}',
-            headers={"Content-Type": "application/json", "X-CSRF-Token": token},
+            headers={"Content-Type": "application/json", "X-CSRF-Token": csrf},
         )
         assert response.status_code == 422, (url, response.text)
         assert response.json()["error"]["code"] == "input.body-unreadable"

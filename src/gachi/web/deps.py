@@ -20,8 +20,7 @@ from gachi.domains.tokens import service as tokens
 from gachi.errors import Forbidden, NotFound, Unauthenticated
 from gachi.kernel.integers import MAX_ID, WholeNumber
 from gachi.web.csrf import SAFE, uses_token
-
-SESSION_COOKIE = "gachi_session"
+from gachi.web.csrf import SESSION_COOKIE as SESSION_COOKIE  # the accounts pages read it here
 
 
 def get_db(request: Request) -> Iterator[Session]:
