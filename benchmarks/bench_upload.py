@@ -48,7 +48,7 @@ from gachi.db.tenancy import TenantRepository  # noqa: E402
 from gachi.domains.programmes.service import programme_inputs  # noqa: E402
 from gachi.engine.catalog import load_catalog  # noqa: E402
 from gachi.web.app import create_app  # noqa: E402
-from gachi.web.csrf import COOKIE  # noqa: E402
+from gachi.web.csrf import COOKIE, SESSION_COOKIE, session_token  # noqa: E402
 
 PASSWORD = "bench-password-123"
 
@@ -105,6 +105,7 @@ def setup(url: str, data_dir: Path, programmes: int) -> tuple[TestClient, int, S
             "password": PASSWORD,
         },
     )
+    token = session_token(client.cookies[SESSION_COOKIE])  # signed in: the session's token
     made = client.post(
         "/orgs",
         data={
@@ -152,7 +153,7 @@ def cells_for(
 
 
 def upload(client: TestClient, org: int, path: Path) -> tuple[Clock, Clock, dict[str, int]]:
-    token = client.cookies[COOKIE]
+    token = session_token(client.cookies[SESSION_COOKIE])
     content = path.read_bytes()
     with Clock() as previewed:
         preview = client.post(

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from gachi.errors import InvalidInput
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _REPO = Path(__file__).resolve().parents[2]
 
@@ -19,6 +24,21 @@ def _flag(name: str, default: bool) -> bool:
     if raw is None:
         return default
     return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def trusted_proxies(text: str) -> tuple[Network, ...]:
+    """The addresses or networks of GACHI_TRUSTED_PROXIES (`10.0.0.5, 192.168.0.0/24, ::1`);
+    `config.proxy-invalid` naming the first that is neither."""
+    found = []
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            found.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise InvalidInput("config.proxy-invalid", value=part[:60]) from None
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -40,6 +60,9 @@ class Settings:
     # `clamdscan --no-summary --fdpass {path}`; empty: files are kept as "not scanned".
     evidence_scan_command: str = ""
     evidence_scan_timeout: float = 120.0
+    # Reverse proxies whose X-Forwarded-For is believed (none by default): anyone else could
+    # name any address in that header and so escape the per-address login limit.
+    trusted_proxies: tuple[Network, ...] = ()
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -57,4 +80,5 @@ class Settings:
             evidence_max_mb=int(os.environ.get("GACHI_EVIDENCE_MAX_MB", "20")),
             evidence_scan_command=os.environ.get("GACHI_EVIDENCE_SCAN_COMMAND", "").strip(),
             evidence_scan_timeout=float(os.environ.get("GACHI_EVIDENCE_SCAN_TIMEOUT", "120")),
+            trusted_proxies=trusted_proxies(os.environ.get("GACHI_TRUSTED_PROXIES", "")),
         )

@@ -131,6 +131,13 @@ class InvalidInput(GachiError):
     status = 422
 
 
+class TooLarge(InvalidInput):
+    """A request body (or the file in it) over its limit: refused before it is read whole."""
+
+    code = "input.too-large"
+    status = 413
+
+
 class CatalogInvalid(GachiError):
     """One or more indicator definitions are wrong; `issues` holds all of them."""
 

@@ -7,13 +7,17 @@ from typing import Any
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from gachi.web.csrf import COOKIE
+from gachi.web.csrf import COOKIE, SESSION_COOKIE, session_token
 
 PASSWORD = "correct-horse-battery"
 
 
 def token(client: TestClient) -> str:
-    """The client's CSRF token (a GET of any page sets it first)."""
+    """The CSRF token the client's pages carry: its session's once signed in, before that the
+    cookie's (a GET of any page sets it first)."""
+    session = client.cookies.get(SESSION_COOKIE)
+    if session:
+        return session_token(session)
     if COOKIE not in client.cookies:
         client.get("/login")
     return client.cookies[COOKIE]

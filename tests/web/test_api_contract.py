@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from gachi.db.models import Run
-from web.helpers import api, person_with_org
+from web.helpers import api, person_with_org, token
 
 
 def test_the_document_describes_the_api_only(client) -> None:
@@ -49,7 +49,9 @@ def test_times_carry_their_offset(client, engine) -> None:
     made = api(client, "POST", f"/api/v1/orgs/{org}/programmes", json={"name": "가"}).json()
     api(client, "PUT", f"/api/v1/orgs/{org}/data", json=[])
     with Session(engine) as db:
-        db.add(Run(organisation_id=org, status="done", stage="done", progress=1.0, seed=1))
+        db.add(
+            Run(organisation_id=org, number=1, status="done", stage="done", progress=1.0, seed=1)
+        )
         db.commit()
     found = [
         client.get(f"/api/v1/orgs/{org}/audit").json()["items"][0]["at"],
@@ -63,7 +65,7 @@ def test_times_carry_their_offset(client, engine) -> None:
 
 def test_a_body_that_is_not_utf8_is_a_422(client) -> None:
     org = person_with_org(client, "kim@example.kr", "가온")
-    token = client.cookies["gachi_csrf"]
+    csrf = token(client)
     for method, url in [
         ("POST", f"/api/v1/orgs/{org}/programmes"),
         ("POST", "/api/v1/orgs"),
@@ -73,7 +75,7 @@ def test_a_body_that_is_not_utf8_is_a_422(client) -> None:
             method,
             url,
             content=b'{"name": "\xe9"}',
-            headers={"Content-Type": "application/json", "X-CSRF-Token": token},
+            headers={"Content-Type": "application/json", "X-CSRF-Token": csrf},
         )
         assert response.status_code == 422, (url, response.text)
         assert response.json()["error"]["code"] == "input.body-unreadable"

@@ -142,6 +142,6 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(client, engine) -> N
     url = f"/api/v1/orgs/{org}/data"
     huge = b"[" + b" " * (21 * 2**20) + b"]"
     response = api(client, "PUT", url, content=huge, headers={"Content-Type": "application/json"})
-    assert response.status_code == 422
+    assert response.status_code == 413
     assert response.json()["error"]["code"] == "upload.too-large"
     assert point_count(engine) == 0

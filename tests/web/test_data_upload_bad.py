@@ -176,7 +176,7 @@ def test_files_that_are_not_spreadsheets(client, engine, org) -> None:
 def test_a_50_mb_file_is_refused_before_it_is_read(client, engine, org, settings) -> None:
     assert settings.upload_max_mb == 20
     big = b"a" * (50 * 2**20)
-    text = refused(client, engine, org, "big.csv", big, status=422)
+    text = refused(client, engine, org, "big.csv", big, status=413)
     assert "20MB까지 올릴 수 있습니다" in text
 
 
@@ -228,7 +228,7 @@ def test_a_large_body_without_a_length_is_counted_as_it_streams(client, engine, 
     worker.join(timeout=60)
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    assert status == 422, body[:500]
+    assert status == 413, body[:500]
     assert "20MB까지 올릴 수 있습니다" in body.decode()
     assert read[0] <= 22  # refused as soon as the limit passed, not after all 60 MB came
     assert point_count(engine) == 1 and upload_count(engine) == 0

@@ -225,15 +225,15 @@ def test_too_large_is_refused_while_streaming_and_before_reading(
 ) -> None:
     just_over = files.PDF + b"0" * (2**20)
     response = files.upload_api(client, org["org"], "big.pdf", just_over)
-    assert response.status_code == 422 and _codes(response) == ["evidence.too-large"]
+    assert response.status_code == 413 and _codes(response) == ["evidence.too-large"]
     assert "1 MB" in response.json()["error"]["message"]
     far_over = files.PDF + b"0" * (3 * 2**20)
     response = files.upload_api(client, org["org"], "bigger.pdf", far_over)
-    assert response.status_code == 422 and _codes(response) == ["evidence.too-large"]
+    assert response.status_code == 413 and _codes(response) == ["evidence.too-large"]
     page = files.upload_page(
         client, org["org"], "big.pdf", just_over, target="ind:volunteering_hours"
     )
-    assert page.status_code == 422 and "too large" in page.text
+    assert page.status_code == 413 and "too large" in page.text
     _nothing_kept(engine, settings)
 
 

@@ -114,7 +114,12 @@ def test_a_zip_with_absurd_declared_sizes_is_not_an_office_file(tmp_path: Path) 
     while (at := data.find(b"PK\x01\x02", start)) != -1:
         data[at + 24 : at + 28] = (3 * 2**30).to_bytes(4, "little")
         start = at + 4
-    assert sniff.detect(_write(tmp_path, bytes(data))).kind == "zip"
+    path = _write(tmp_path, bytes(data))
+    assert sniff.detect(path).kind == "zip"
+    with pytest.raises(InvalidInput) as caught:  # and refused in words, not as "a zip"
+        sniff.check("sheet.xlsx", path)
+    assert caught.value.first.code in ("archive.ratio", "archive.too-large")
+    assert caught.value.first.params["field"] == "file"
 
 
 # ---- names -------------------------------------------------------------------------------------

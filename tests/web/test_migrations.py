@@ -116,3 +116,52 @@ def test_the_models_match_the_migrations(empty: Engine) -> None:
         context = MigrationContext.configure(con, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
     assert differences == [], differences
+
+
+def test_0007_numbers_existing_runs_per_organisation_and_keeps_one_active(empty: Engine) -> None:
+    migrate.upgrade(empty, "0006")
+    now = datetime.now(UTC)
+    orgs = sa.table(
+        "organisations",
+        *(sa.column(c) for c in ("id", "name", "kind", "region_sido", "version_id")),
+        sa.column("created_at"),
+    )
+    runs = sa.table(
+        "runs",
+        *(sa.column(c) for c in ("id", "organisation_id", "status", "stage", "progress", "seed")),
+        sa.column("created_at"),
+    )
+    with empty.begin() as con:
+        for ident, name in ((1, "가온"), (2, "나래")):
+            con.execute(
+                orgs.insert(),
+                {"id": ident, "name": name, "kind": "company", "region_sido": "서울특별시"}
+                | {"version_id": 1, "created_at": now},
+            )
+        # Interleaved ids, and organisation 2 with two runs left active (an old race).
+        for ident, org, status in [
+            (1, 1, "done"),
+            (2, 2, "done"),
+            (3, 1, "failed"),
+            (4, 2, "running"),
+            (5, 2, "queued"),
+            (6, 1, "done"),
+        ]:
+            con.execute(
+                runs.insert(),
+                {"id": ident, "organisation_id": org, "status": status, "stage": status}
+                | {"progress": 0.0, "seed": 1, "created_at": now},
+            )
+    migrate.upgrade(empty)
+    with empty.connect() as con:
+        rows = con.execute(
+            text("SELECT id, organisation_id, number, status FROM runs ORDER BY id")
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (1, 1, 1, "done"),
+        (2, 2, 1, "done"),
+        (3, 1, 2, "failed"),
+        (4, 2, 2, "failed"),  # the older of the two active runs: interrupted
+        (5, 2, 3, "queued"),
+        (6, 1, 3, "done"),
+    ]

@@ -115,8 +115,17 @@ def test_members_and_organisations_filter_by_role(client, other_client, org) -> 
 
 def test_runs_filter_by_status(client, org, engine) -> None:
     with Session(engine) as db:
-        for status in ("done", "failed", "done"):
-            db.add(Run(organisation_id=org, status=status, stage=status, progress=1.0, seed=1))
+        for number, status in enumerate(("done", "failed", "done"), start=1):
+            db.add(
+                Run(
+                    organisation_id=org,
+                    number=number,
+                    status=status,
+                    stage=status,
+                    progress=1.0,
+                    seed=1,
+                )
+            )
         db.commit()
     url = f"/api/v1/orgs/{org}/runs"
     assert client.get(url).json()["total"] == 3

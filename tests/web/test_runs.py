@@ -271,10 +271,22 @@ def test_runs_left_unfinished_are_marked_interrupted_when_the_app_starts(
     client, engine, settings
 ) -> None:
     org = person_with_org(client, "owner@example.kr", "가온텔레콤")
+    other = create_org(client, "둘째기관")  # one active run per organisation, at most
     with Session(engine) as db:
-        for status in ("queued", "running"):
-            db.add(Run(organisation_id=org, status=status, stage="compute", progress=0.5, seed=1))
-        db.add(Run(organisation_id=org, status="done", stage="done", progress=1.0, seed=1))
+        for number, (owner, status) in enumerate(((org, "queued"), (other, "running")), 1):
+            db.add(
+                Run(
+                    organisation_id=owner,
+                    number=number,
+                    status=status,
+                    stage="compute",
+                    progress=0.5,
+                    seed=1,
+                )
+            )
+        db.add(
+            Run(organisation_id=org, number=3, status="done", stage="done", progress=1.0, seed=1)
+        )
         db.commit()
     with TestClient(create_app(settings, engine=engine)):
         pass

@@ -90,7 +90,7 @@ def _victim_objects(engine: Any, org: int, user_id: int) -> dict[str, Any]:
         custom = CustomIndicator(
             organisation_id=org, indicator_id="secret_indicator", definition=f"# {SECRET}"
         )
-        run = Run(organisation_id=org, status="done", stage="done", progress=1.0, seed=1)
+        run = Run(organisation_id=org, number=1, status="done", stage="done", progress=1.0, seed=1)
         upload = Upload(
             organisation_id=org, filename=f"{SECRET}.xlsx", rows=1, values=1, sha256="0" * 64
         )

@@ -88,7 +88,15 @@ def run_server(host: str, port: int, workers: int) -> None:
     zone(default_zone())  # a mistyped GACHI_TIMEZONE: said before the address, not after it
     out.print(t("serve.listening", None, url=site_url(host, port)))
     uvicorn.run(
-        APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_level="warning"
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1 (or FORWARDED_ALLOW_IPS) and
+        # rewrite the peer; the app reads it from GACHI_TRUSTED_PROXIES alone (web/proxies.py).
+        proxy_headers=False,
     )
 
 

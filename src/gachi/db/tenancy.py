@@ -14,6 +14,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from gachi.errors import NotFound
+from gachi.kernel.integers import parse_id
 
 
 class TenantOwned(Protocol):
@@ -22,8 +23,6 @@ class TenantOwned(Protocol):
 
 
 T = TypeVar("T")
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: a larger one names nothing
 
 
 class TenantRepository:
@@ -38,11 +37,8 @@ class TenantRepository:
 
     def get(self, model: type[T], ident: object, kind: str) -> T:
         """The row `ident` of this tenant, or `NotFound(kind, ident)`."""
-        try:
-            key = int(str(ident))
-        except ValueError:
-            raise NotFound(kind, ident) from None
-        if not 1 <= key <= MAX_ID:
+        key = parse_id(ident)
+        if key is None:
             raise NotFound(kind, ident)
         column: InstrumentedAttribute[int] = model.id  # type: ignore[attr-defined]
         row: T | None = self.db.scalar(self.select(model).where(column == key))

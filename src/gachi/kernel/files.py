@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from gachi.errors import InvalidInput, Issue, Location
+from gachi.kernel import archives
 
 MAX_SMALL_TABLE_BYTES = 50 * 1024 * 1024
 
@@ -143,6 +144,13 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
     from openpyxl.utils.exceptions import InvalidFileException
 
     _read_bytes(path)  # existence, emptiness and size checks
+    try:
+        with zipfile.ZipFile(path) as archive:
+            archives.check(archive, archives.WORKBOOK)  # before openpyxl inflates anything
+    except InvalidInput as err:
+        raise InvalidInput(err.first.code, where=Location(str(path)), **err.first.params) from None
+    except (zipfile.BadZipFile, OSError):
+        pass  # said below, as openpyxl finds it
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as ex:

@@ -23,15 +23,25 @@ def normalised(raw: str | None) -> str:
     return unicodedata.normalize("NFC", raw or "").strip()
 
 
+def is_hidden(ch: str, *, multiline: bool = False) -> bool:
+    """Whether `ch` is a control or format character (line breaks and tabs allowed when
+    `multiline`): the one test every text others read is held to."""
+    if multiline and ch in _LINE_BREAKS:
+        return False
+    return unicodedata.category(ch)[0] == "C"
+
+
+def code_point(ch: str) -> str:
+    return f"U+{ord(ch):04X}"
+
+
 def hidden_characters(text: str, *, multiline: bool = False) -> list[str]:
     """The control and format characters of `text` as `U+202E` (line breaks and tabs allowed
     when `multiline`); empty when it has none."""
     found = []
     for ch in text:
-        if multiline and ch in _LINE_BREAKS:
-            continue
-        if unicodedata.category(ch)[0] == "C" and f"U+{ord(ch):04X}" not in found:
-            found.append(f"U+{ord(ch):04X}")
+        if is_hidden(ch, multiline=multiline) and code_point(ch) not in found:
+            found.append(code_point(ch))
     return found
 
 

@@ -26,6 +26,7 @@ from gachi.kernel.times import default_zone, zone
 from gachi.web import apidocs, csrf, errors, openapi
 from gachi.web.etags import ETags
 from gachi.web.headers import SECURITY_HEADERS
+from gachi.web.limits import BodyLimit
 
 LANG_COOKIE = "gachi_lang"
 
@@ -51,7 +52,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     errors.install(app)
     openapi.install(app)
     apidocs.install(app, "/api/v1/openapi.json")
-    # Inside PerRequest: a 304 gets the security headers too.
+    # Inside PerRequest: a 304 and a 413 get the security headers too.
+    app.add_middleware(BodyLimit)
     app.add_middleware(ETags)
     app.add_middleware(PerRequest)
     static = Path(str(resources.files("gachi") / "web" / "static"))

@@ -13,14 +13,14 @@ from sqlalchemy.orm import Session
 
 from gachi.config import Settings
 from gachi.db.models import Organisation, User
-from gachi.db.tenancy import MAX_ID, TenantRepository
+from gachi.db.tenancy import TenantRepository
 from gachi.domains.accounts.service import session_user
 from gachi.domains.organisations.service import ROLES, membership_of
 from gachi.domains.tokens import service as tokens
 from gachi.errors import Forbidden, NotFound, Unauthenticated
+from gachi.kernel.integers import MAX_ID, WholeNumber
 from gachi.web.csrf import SAFE, uses_token
-
-SESSION_COOKIE = "gachi_session"
+from gachi.web.csrf import SESSION_COOKIE as SESSION_COOKIE  # the accounts pages read it here
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -112,8 +112,8 @@ SessionUser = Annotated[User, Depends(session_user_only)]
 
 MAX_LIMIT = 500
 # The page of a JSON list: `limit` items (1 to 500) after skipping `offset`.
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (1–500)")]
-Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip")]
+Limit = Annotated[WholeNumber, Query(ge=1, le=MAX_LIMIT, description="Items per page (1–500)")]
+Offset = Annotated[WholeNumber, Query(ge=0, le=MAX_ID, description="Items to skip")]
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ class Member:
         return self
 
 
-def membership(org_id: int, request: Request, user: CurrentUser, db: Db) -> Member:
+def membership(org_id: WholeNumber, request: Request, user: CurrentUser, db: Db) -> Member:
     """The user's membership of `org_id`; `NotFound` (404) when they are not a member, so another
     organisation's existence is not revealed."""
     if not 1 <= org_id <= MAX_ID:

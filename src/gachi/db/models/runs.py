@@ -5,19 +5,39 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String
+from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gachi.db.base import Base, utcnow
 
+# The statuses of a run still to finish: at most one per organisation (the index below).
+ACTIVE_STATUSES = ("queued", "running")
+_ACTIVE = text("status IN ('queued', 'running')")
+
 
 class Run(Base):
+    """One measurement of an organisation's data. `number` counts the organisation's runs from
+    1 (what people see: 측정 #3); `id` is global and stays in addresses."""
+
     __tablename__ = "runs"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "number"),
+        # One active run per organisation, kept by the database itself: two starts at the same
+        # moment cannot both queue one.
+        Index(
+            "uq_runs_one_active",
+            "organisation_id",
+            unique=True,
+            sqlite_where=_ACTIVE,
+            postgresql_where=_ACTIVE,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
+    number: Mapped[int]
     status: Mapped[str] = mapped_column(String(10), default="queued")  # queued|running|done|failed
     stage: Mapped[str] = mapped_column(String(20), default="queued")
     progress: Mapped[float] = mapped_column(Float, default=0.0)  # 0..1

@@ -13,6 +13,7 @@ from gachi.errors import GachiError
 from gachi.kernel.i18n import LANGS
 from gachi.web.app import LANG_COOKIE
 from gachi.web.deps import SESSION_COOKIE, AppSettings, Db
+from gachi.web.proxies import client_address
 from gachi.web.render import field_errors, page
 
 router = APIRouter()
@@ -86,7 +87,7 @@ def login(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     try:
         user = service.authenticate(db, settings, email, password, address)
     except GachiError as err:

@@ -7,20 +7,20 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from gachi.db.tenancy import MAX_ID
 from gachi.domains.audit.service import authors, entries
+from gachi.kernel.integers import MAX_ID, WholeNumber
 from gachi.web.deps import Viewer
 from gachi.web.render import page
 
 router = APIRouter()
-Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
+Offset = Annotated[WholeNumber, Query(ge=0, le=MAX_ID)]
 
 PAGE = 100
 
 
 @router.get("/orgs/{org_id}/audit")
 def audit_page(
-    request: Request, member: Viewer, offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0
+    request: Request, member: Viewer, offset: Annotated[WholeNumber, Query(ge=0, le=MAX_ID)] = 0
 ) -> Response:
     rows = entries(member.repo, limit=PAGE + 1, offset=max(0, offset))
     shown = rows[:PAGE]

@@ -8,13 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
 
-from gachi.db.tenancy import MAX_ID
 from gachi.domains.data import service
 from gachi.domains.data.limits import BodyLimitedRoute
 from gachi.domains.data.numbers import parse_number, parse_period
 from gachi.domains.data.schemas import PointIn, PointOut, PointsPage, SavedOut
 from gachi.errors import InvalidInput, Issue
 from gachi.kernel.i18n import current_lang
+from gachi.kernel.integers import MAX_ID, WholeNumber
 from gachi.web.deps import AppSettings, Editor, Viewer
 
 router = APIRouter(prefix="/api/v1/orgs/{org_id}/data", tags=["data"], route_class=BodyLimitedRoute)
@@ -23,10 +23,10 @@ router = APIRouter(prefix="/api/v1/orgs/{org_id}/data", tags=["data"], route_cla
 @router.get("", response_model=PointsPage)
 def list_points(
     member: Viewer,
-    programme: int | None = None,
-    period: int | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    programme: WholeNumber | None = None,
+    period: WholeNumber | None = None,
+    limit: Annotated[WholeNumber, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[WholeNumber, Query(ge=0, le=MAX_ID)] = 0,
 ) -> PointsPage:
     rows, total = service.list_points(
         member.repo, programme_id=programme, period=period, limit=limit, offset=offset
@@ -52,12 +52,14 @@ def save_points(
 
 
 @router.get("/{point_id}", response_model=PointOut)
-def get_point(member: Viewer, point_id: int) -> PointOut:
+def get_point(member: Viewer, point_id: WholeNumber) -> PointOut:
     return PointOut.of(service.point(member.repo, point_id))
 
 
 @router.delete("/{point_id}", status_code=204)
-def delete_point(member: Editor, point_id: int, version: int | None = None) -> Response:
+def delete_point(
+    member: Editor, point_id: WholeNumber, version: WholeNumber | None = None
+) -> Response:
     service.delete_point(member.repo, member.user.id, point_id, version)
     return Response(status_code=204)
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 from fastapi import Request
 
 from gachi.domains.data.store import limit_bytes
-from gachi.errors import InvalidInput
+from gachi.errors import TooLarge
 from gachi.web.limits import FORM_SLACK, body_limited
 
 __all__ = ["FORM_SLACK", "BodyLimitedRoute", "too_large"]
 
 
-def too_large(request: Request) -> InvalidInput:
-    return InvalidInput("upload.too-large", limit=request.app.state.settings.upload_max_mb)
+def too_large(request: Request) -> TooLarge:
+    return TooLarge("upload.too-large", limit=request.app.state.settings.upload_max_mb)
 
 
 BodyLimitedRoute = body_limited(limit_bytes, too_large)

@@ -14,10 +14,17 @@ from starlette.datastructures import FormData, UploadFile
 from gachi.domains.data import export, importing, service, store
 from gachi.domains.data import upload as uploads
 from gachi.domains.data.limits import BodyLimitedRoute
-from gachi.domains.data.numbers import edit_text, parse_number, parse_period
+from gachi.domains.data.numbers import (
+    MAX_PERIOD,
+    MIN_PERIOD,
+    edit_text,
+    parse_number,
+    parse_period,
+)
 from gachi.domains.programmes.service import programmes
 from gachi.errors import Conflict, GachiError, InvalidInput, Issue, NotFound
 from gachi.kernel.i18n import current_lang, t
+from gachi.kernel.integers import WholeNumber, parse_whole
 from gachi.web.deps import AppSettings, Db, Editor, Member, Viewer
 from gachi.web.render import page
 
@@ -43,7 +50,7 @@ def data_page(
     settings: AppSettings,
     programme: str | None = None,
     add: Annotated[list[str] | None, Query()] = None,
-    before: int | None = None,
+    before: WholeNumber | None = None,
 ) -> Response:
     progs = programmes(member.repo)
     if programme is None:
@@ -95,7 +102,11 @@ def _state(raw: object) -> dict[tuple[int, str], tuple[str, int]]:
         out = {}
         for key, (text, version) in data.items():
             period, name = str(key).split(".", 1)
-            out[(int(period), name)] = (str(text), int(version))
+            year = parse_whole(period, low=MIN_PERIOD, high=MAX_PERIOD)
+            seen = version if isinstance(version, int) else parse_whole(str(version))
+            if year is None or seen is None or isinstance(seen, bool) or seen < 0:
+                raise ValueError(key)
+            out[(year, name)] = (str(text), seen)
         return out
     except (ValueError, TypeError, AttributeError):
         raise InvalidInput("points.bad-form") from None
@@ -165,9 +176,10 @@ class _GridView:
             self.messages.append(issue.message(lang))
             where = str(issue.params.get("field", ""))
             parts = where.split(":", 2)
-            if len(parts) != 3 or not parts[1].isdigit():
+            period = parse_whole(parts[1]) if len(parts) == 3 else None
+            if period is None:
                 continue
-            key = (int(parts[1]), parts[2])
+            key = (period, parts[2])
             self.invalid[key] = issue.message(lang)
             if isinstance(err, Conflict) and "version" in issue.params:
                 current = issue.params.get("current")
@@ -215,9 +227,10 @@ class _GridView:
 
 def _programme_id(text: str) -> int:
     """The programme asked for; anything but an id names nothing (404)."""
-    if not text.strip().isdigit():
+    ident = parse_whole(text, low=1)
+    if ident is None:
         raise NotFound(t("audit.entity.programme"), text)
-    return int(text)
+    return ident
 
 
 # ---- upload --------------------------------------------------------------------------------
@@ -272,7 +285,7 @@ def confirm_upload(
 
 
 @router.get("/orgs/{org_id}/data/uploads/{upload_id}")
-def upload_record(request: Request, member: Viewer, upload_id: int) -> Response:
+def upload_record(request: Request, member: Viewer, upload_id: WholeNumber) -> Response:
     found = service.upload_record(member.repo, upload_id)
     return page(request, "data/upload_done.html.j2", {"upload": found})
 

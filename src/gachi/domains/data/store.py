@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from gachi.config import Settings
-from gachi.errors import InvalidInput
+from gachi.errors import InvalidInput, TooLarge
 
 KEEP_SECONDS = 24 * 3600
 _TOKEN = re.compile(r"[0-9a-f]{64}")
@@ -57,7 +57,7 @@ def keep(settings: Settings, organisation_id: int, src: IO[bytes], filename: str
             for block in iter(lambda: src.read(1 << 20), b""):
                 size += len(block)
                 if size > limit:
-                    raise InvalidInput("upload.too-large", limit=settings.upload_max_mb)
+                    raise TooLarge("upload.too-large", limit=settings.upload_max_mb)
                 digest.update(block)
                 out.write(block)
         if size == 0:

@@ -10,7 +10,8 @@ upload needs (about 4× faster). openpyxl still writes the exports and is the ba
 What it refuses to guess: a formula whose result was never saved (a file written by a program)
 comes back as `Formula`, an error value (`#DIV/0!`) as `CellError`, a date-formatted number as a
 `datetime` — the caller decides. An XLSX part never has a DTD, so any document type declaration
-is refused (no entity tricks), and the decompressed sheet and its rows are bounded.
+is refused (no entity tricks), and what the archive inflates is bounded (`kernel.archives`:
+an absurd declared size or compression ratio is refused before anything is inflated).
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from typing import IO, Any
 from xml.parsers import expat
 
 from gachi.errors import InvalidInput
+from gachi.kernel.archives import WORKBOOK, BoundedZipFile
 
-MAX_SHEET_BYTES = 1 << 30  # decompressed sheet XML; a zip bomb stops here
 MAX_ROWS = 1_048_576  # Excel's own limits
 MAX_COLUMNS = 16_384
 CHUNK = 1 << 20
@@ -68,22 +69,20 @@ class _Refused(Exception):
 def open_workbook(fh: IO[bytes]) -> Workbook:
     """Open `fh` (the caller closes it once the rows are read) as an XLSX workbook."""
     try:
-        book = zipfile.ZipFile(fh)
+        book = BoundedZipFile(fh, WORKBOOK)
         sheets = _sheets(book)
         if not sheets:
             raise InvalidInput("upload.empty")
         shared = _shared_strings(book)
         dates = _date_styles(book)
         title, path = sheets[0]
-        info = book.getinfo(path)
+        book.getinfo(path)
     except InvalidInput:
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, expat.ExpatError):
         raise InvalidInput("upload.bad-xlsx") from None
     except (_Refused, RecursionError):
         raise InvalidInput("upload.bad-xlsx") from None
-    if info.file_size > MAX_SHEET_BYTES:
-        raise InvalidInput("upload.too-many-rows", limit=MAX_ROWS)
     out = Workbook(title, tuple(t for t, _ in sheets[1:]), iter(()))
     out.rows = _rows(book, path, _SheetReader(shared, dates, out))
     return out
@@ -198,7 +197,7 @@ def _date_styles(book: zipfile.ZipFile) -> frozenset[int]:
 
 
 def _rows(
-    book: zipfile.ZipFile, path: str, reader: _SheetReader
+    book: BoundedZipFile, path: str, reader: _SheetReader
 ) -> Iterator[tuple[int, tuple[Any, ...]]]:
     parser = _parser()
     parser.StartElementHandler = reader.first

@@ -22,14 +22,15 @@ from gachi.domains.evidence.schemas import (
 )
 from gachi.errors import InvalidInput
 from gachi.kernel.i18n import current_lang
+from gachi.kernel.integers import WholeNumber
 from gachi.web.deps import AppSettings, Db, Editor, Owner, Viewer
 
 router = APIRouter(
     prefix="/api/v1/orgs/{org_id}", tags=["evidence"], route_class=EvidenceLimitedRoute
 )
 
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
+Limit = Annotated[WholeNumber, Query(ge=1, le=500)]
+Offset = Annotated[WholeNumber, Query(ge=0, le=2**31 - 1)]
 
 
 def _page(
@@ -55,8 +56,8 @@ def _page(
 def list_evidence(
     member: Viewer,
     settings: AppSettings,
-    programme: int | None = None,
-    period: int | None = None,
+    programme: WholeNumber | None = None,
+    period: WholeNumber | None = None,
     indicator: str | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
@@ -136,26 +137,26 @@ def create_grant(member: Owner, body: GrantIn) -> GrantOut:
 
 
 @router.post("/evidence/grants/{grant_id}/revoke", response_model=GrantOut)
-def revoke_grant(member: Owner, grant_id: int) -> GrantOut:
+def revoke_grant(member: Owner, grant_id: WholeNumber) -> GrantOut:
     row = grants.revoke(member.repo, member.user.id, grant_id)
     name = dict((g.id, n) for g, n in grants.grants_of(member.repo))[row.id]
     return GrantOut.of(row, name)
 
 
 @router.get("/evidence/{evidence_id:int}", response_model=EvidenceOut)
-def get_evidence(member: Viewer, settings: AppSettings, evidence_id: int) -> EvidenceOut:
+def get_evidence(member: Viewer, settings: AppSettings, evidence_id: WholeNumber) -> EvidenceOut:
     row = service.evidence(member.repo, evidence_id)
     label = service.labels(member.repo, settings, [row], current_lang())[row.id]
     return EvidenceOut.of(row, label, f"/api/v1/orgs/{member.org_id}/evidence/{row.id}/file")
 
 
 @router.get("/evidence/{evidence_id:int}/file", response_class=Response)
-def download_evidence(member: Viewer, settings: AppSettings, evidence_id: int) -> Response:
+def download_evidence(member: Viewer, settings: AppSettings, evidence_id: WholeNumber) -> Response:
     return file_response(settings, service.evidence(member.repo, evidence_id))
 
 
 @router.delete("/evidence/{evidence_id:int}", status_code=204, response_class=Response)
-def delete_evidence(member: Editor, settings: AppSettings, evidence_id: int) -> Response:
+def delete_evidence(member: Editor, settings: AppSettings, evidence_id: WholeNumber) -> Response:
     service.delete(member.repo, settings, member.user.id, evidence_id)
     return Response(status_code=204)
 
@@ -181,9 +182,9 @@ def list_granted_evidence(
     member: Viewer,
     db: Db,
     settings: AppSettings,
-    grantor_id: int,
-    programme: int | None = None,
-    period: int | None = None,
+    grantor_id: WholeNumber,
+    programme: WholeNumber | None = None,
+    period: WholeNumber | None = None,
     indicator: str | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
@@ -203,7 +204,7 @@ def list_granted_evidence(
 
 @router.get("/verify/{grantor_id}/evidence/{evidence_id}/file", response_class=Response)
 def download_granted_evidence(
-    member: Viewer, db: Db, settings: AppSettings, grantor_id: int, evidence_id: int
+    member: Viewer, db: Db, settings: AppSettings, grantor_id: WholeNumber, evidence_id: WholeNumber
 ) -> Response:
     repo, _ = grants.grantor_repo(db, member.org_id, grantor_id)
     row = service.evidence(repo, evidence_id)

@@ -21,11 +21,12 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from gachi.db.models import EvidenceGrant, Organisation
-from gachi.db.tenancy import MAX_ID, TenantRepository
+from gachi.db.tenancy import TenantRepository
 from gachi.domains.audit.service import record
 from gachi.errors import GachiError, InvalidInput
 from gachi.kernel.brn import parse_brn
 from gachi.kernel.i18n import t
+from gachi.kernel.integers import parse_id
 from gachi.kernel.text import hidden_issue, normalised
 from gachi.kernel.times import default_zone, local, zone
 
@@ -85,7 +86,7 @@ def find_verifier(db: Session, own_org_id: int, text: str) -> Organisation:
     wanted = (text or "").strip()
     if not wanted:
         raise InvalidInput("verify.org-required", field="verifier")
-    looks_like_number = all(c.isdigit() or c in " -" for c in wanted)
+    looks_like_number = all(c in "0123456789 -" for c in wanted)
     # Not tenant data: the one lookup across organisations, by an exact key only.
     if looks_like_number:
         try:
@@ -225,11 +226,8 @@ def grantor_repo(
     """The granting organisation's repository, for reading its evidence only, if it has a
     grant in force to `verifier_org_id`; `NotGranted` otherwise, whether or not the organisation
     exists."""
-    try:
-        key = int(str(grantor_id))
-    except ValueError:
-        raise NotGranted() from None
-    if not 1 <= key <= MAX_ID:
+    key = parse_id(grantor_id)
+    if key is None:
         raise NotGranted()
     row = db.execute(
         select(EvidenceGrant, Organisation)

@@ -6,14 +6,14 @@ from __future__ import annotations
 from fastapi import Request
 
 from gachi.domains.evidence.storage import limit_bytes
-from gachi.errors import InvalidInput
+from gachi.errors import TooLarge
 from gachi.web.limits import FORM_SLACK, body_limited
 
 __all__ = ["FORM_SLACK", "EvidenceLimitedRoute", "too_large"]
 
 
-def too_large(request: Request) -> InvalidInput:
-    return InvalidInput(
+def too_large(request: Request) -> TooLarge:
+    return TooLarge(
         "evidence.too-large", field="file", limit=request.app.state.settings.evidence_max_mb
     )
 

@@ -16,13 +16,14 @@ from gachi.domains.evidence.download import file_response, scanner, sent_filenam
 from gachi.domains.evidence.limits import EvidenceLimitedRoute
 from gachi.errors import GachiError, InvalidInput
 from gachi.kernel.i18n import current_lang
+from gachi.kernel.integers import WholeNumber
 from gachi.web.deps import AppSettings, Db, Editor, Member, Owner, Viewer
 from gachi.web.render import field_errors, page
 
 router = APIRouter(route_class=EvidenceLimitedRoute)
 
 PER_PAGE = 50
-Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
+Offset = Annotated[WholeNumber, Query(ge=0, le=2**31 - 1)]
 Text = Annotated[str, Form()]
 
 
@@ -110,8 +111,8 @@ def evidence_page(
     member: Viewer,
     db: Db,
     settings: AppSettings,
-    programme: int | None = None,
-    period: int | None = None,
+    programme: WholeNumber | None = None,
+    period: WholeNumber | None = None,
     indicator: str | None = None,
     offset: Offset = 0,
 ) -> Response:
@@ -155,12 +156,12 @@ def upload(
 
 
 @router.get("/orgs/{org_id}/evidence/{evidence_id}")
-def download(member: Viewer, settings: AppSettings, evidence_id: int) -> Response:
+def download(member: Viewer, settings: AppSettings, evidence_id: WholeNumber) -> Response:
     return file_response(settings, service.evidence(member.repo, evidence_id))
 
 
 @router.post("/orgs/{org_id}/evidence/{evidence_id}/delete")
-def delete(member: Editor, settings: AppSettings, evidence_id: int) -> Response:
+def delete(member: Editor, settings: AppSettings, evidence_id: WholeNumber) -> Response:
     service.delete(member.repo, settings, member.user.id, evidence_id)
     return RedirectResponse(f"/orgs/{member.org_id}/evidence?deleted=1", 303)
 
@@ -194,7 +195,7 @@ def grant(
 
 
 @router.post("/orgs/{org_id}/evidence/grants/{grant_id}/revoke")
-def revoke(member: Owner, grant_id: int) -> Response:
+def revoke(member: Owner, grant_id: WholeNumber) -> Response:
     grants.revoke(member.repo, member.user.id, grant_id)
     return RedirectResponse(f"/orgs/{member.org_id}/evidence?revoked=1#grants", 303)
 
@@ -217,7 +218,7 @@ def verify_grantor(
     member: Viewer,
     db: Db,
     settings: AppSettings,
-    grantor_id: int,
+    grantor_id: WholeNumber,
     offset: Offset = 0,
 ) -> Response:
     repo, grantor = grants.grantor_repo(db, member.org_id, grantor_id)
@@ -236,7 +237,7 @@ def verify_grantor(
 
 @router.get("/orgs/{org_id}/verify/{grantor_id}/evidence/{evidence_id}")
 def verify_download(
-    member: Viewer, db: Db, settings: AppSettings, grantor_id: int, evidence_id: int
+    member: Viewer, db: Db, settings: AppSettings, grantor_id: WholeNumber, evidence_id: WholeNumber
 ) -> Response:
     repo, _ = grants.grantor_repo(db, member.org_id, grantor_id)
     row = service.evidence(repo, evidence_id)

@@ -34,6 +34,7 @@ from gachi.domains.programmes.service import (
 )
 from gachi.errors import Conflict, GachiError, InvalidInput, NotFound
 from gachi.kernel.i18n import Lang, t
+from gachi.kernel.integers import parse_whole
 from gachi.kernel.text import hidden_issue, normalised
 
 MAX_NOTE = 2000
@@ -142,8 +143,7 @@ def parse_choice(value: str) -> Target:
 
 def parse_id(text: str) -> int | None:
     """An id typed or sent as text (ASCII digits, at most ten), or None."""
-    raw = text.strip()
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else None
+    return parse_whole(text.strip(), low=1)
 
 
 def parse_period(text: str | int | None) -> int:
@@ -151,11 +151,10 @@ def parse_period(text: str | int | None) -> int:
     raw = str(text if text is not None else "").strip()
     if not raw:
         raise InvalidInput("evidence.period-required", field="period")
-    if not (raw.isascii() and raw.isdigit() and len(raw) == 4) or not (
-        MIN_PERIOD <= int(raw) <= MAX_PERIOD
-    ):
+    year = parse_whole(raw, low=MIN_PERIOD, high=MAX_PERIOD)
+    if year is None:
         raise InvalidInput("evidence.period-invalid", field="period", text=raw)
-    return int(raw)
+    return year
 
 
 def check_target(repo: TenantRepository, settings: Settings, target: Target, lang: Lang) -> Target:

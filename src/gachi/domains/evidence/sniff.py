@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gachi.errors import InvalidInput
+from gachi.kernel import archives
+from gachi.kernel.archives import ArchiveLimits, BoundedZipFile
 from gachi.kernel.i18n import t
 
 # Detected kind → (content type served on download). Kinds outside this table are refused.
@@ -69,6 +71,8 @@ KINDS = (
 
 MAX_ZIP_ENTRIES = 20_000
 MAX_ZIP_UNPACKED = 2**30  # declared size of all entries: more is a bomb, not a document
+# Refused with a message before anything is inflated (`kernel.archives`).
+ZIP_LIMITS = ArchiveLimits(max_total=MAX_ZIP_UNPACKED, max_members=MAX_ZIP_ENTRIES)
 _READ_ENTRY = 256 * 1024  # at most this much of `[Content_Types].xml` or `mimetype` is inflated
 _TEXT_BLOCK = 1 << 16
 # C0 controls and DEL, except tab, line feed, form feed and carriage return.
@@ -144,6 +148,7 @@ def check(filename: str, path: Path) -> Detected:
     the same; `InvalidInput` naming the file, what its name claims and what it really is."""
     claimed = claimed_kind(filename)
     ext = extension(filename)
+    refuse_bombs(path)
     found = detect(path)
     if found.kind != claimed:
         raise InvalidInput(
@@ -207,13 +212,8 @@ def _by_signature(head: bytes) -> str | None:
 
 def _zip_kind(path: Path) -> str:
     try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-            if len(infos) > MAX_ZIP_ENTRIES:
-                return "zip"
-            if sum(max(0, i.file_size) for i in infos) > MAX_ZIP_UNPACKED:
-                return "zip"
-            names = {i.filename for i in infos}
+        with BoundedZipFile(path, ZIP_LIMITS) as archive:
+            names = {i.filename for i in archive.infolist()}
             if "mimetype" in names and _entry_head(archive, "mimetype").strip() == (
                 b"application/hwp+zip"
             ):
@@ -223,7 +223,7 @@ def _zip_kind(path: Path) -> str:
             if any(n.lower().endswith("vbaproject.bin") for n in names):
                 return "office-macro"
             declared = _entry_head(archive, "[Content_Types].xml").decode("utf-8", "replace")
-    except Exception:  # any failure to read a hostile zip means "not a document"
+    except Exception:  # any failure to read a hostile zip (a bomb too) means "not a document"
         return "zip"
     if any(m in declared for m in _OOXML_MACRO):
         return "office-macro"
@@ -233,7 +233,22 @@ def _zip_kind(path: Path) -> str:
     return "office-other"
 
 
-def _entry_head(archive: zipfile.ZipFile, name: str) -> bytes:
+def refuse_bombs(path: Path) -> None:
+    """`InvalidInput` (`archive.*`, field `file`) when the file is a zip whose directory
+    declares what no document is (`kernel.archives`), before anything is inflated."""
+    with path.open("rb") as f:
+        if f.read(4) != b"PK\x03\x04":
+            return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            archives.check(archive, ZIP_LIMITS)
+    except InvalidInput as err:
+        raise InvalidInput(err.first.code, field="file", **err.first.params) from None
+    except Exception:  # not readable as a zip at all: `detect` says what it is
+        return
+
+
+def _entry_head(archive: BoundedZipFile, name: str) -> bytes:
     with archive.open(name) as entry:
         return entry.read(_READ_ENTRY)
 

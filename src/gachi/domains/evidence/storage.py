@@ -30,7 +30,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from gachi.config import Settings
-from gachi.errors import InvalidInput
+from gachi.errors import InvalidInput, TooLarge
 
 RECENT_SECONDS = 60.0  # a row commits within moments of its file landing (the scan runs before)
 _HASH = re.compile(r"[0-9a-f]{64}")
@@ -81,7 +81,7 @@ def receive(settings: Settings, src: IO[bytes]) -> Incoming:
             while block := src.read(_BLOCK):
                 size += len(block)
                 if size > limit:
-                    raise InvalidInput(
+                    raise TooLarge(
                         "evidence.too-large", field="file", limit=settings.evidence_max_mb
                     )
                 digest.update(block)

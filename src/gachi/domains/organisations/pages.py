@@ -11,6 +11,7 @@ from gachi.domains.organisations import service
 from gachi.errors import GachiError
 from gachi.kernel.brn import format_brn
 from gachi.kernel.i18n import current_lang
+from gachi.kernel.integers import WholeNumber
 from gachi.kernel.regions import industries, regions
 from gachi.web.deps import CurrentUser, Db, Owner, Viewer, optional_user
 from gachi.web.render import field_errors, page
@@ -102,7 +103,7 @@ def save_settings(
     request: Request,
     member: Owner,
     db: Db,
-    version: Annotated[int, Form()],
+    version: Annotated[WholeNumber, Form()],
     name: Text = "",
     kind: Text = "",
     brn: Text = "",
@@ -151,6 +152,6 @@ def add_member(
 
 
 @router.post("/orgs/{org_id}/members/{user_id}/remove")
-def remove_member(member: Owner, db: Db, user_id: int) -> Response:
+def remove_member(member: Owner, db: Db, user_id: WholeNumber) -> Response:
     service.remove_member(db, member.user, member.org_id, user_id)
     return RedirectResponse(f"/orgs/{member.org_id}/members", status_code=303)

@@ -26,6 +26,7 @@ from gachi.domains.programmes.schemas import (
 from gachi.engine.spec import SKCategory
 from gachi.errors import NotFound
 from gachi.kernel.i18n import current_lang
+from gachi.kernel.integers import WholeNumber
 from gachi.web.deps import AppSettings, Editor, Limit, Offset, Viewer
 
 router = APIRouter(prefix="/api/v1/orgs/{org_id}", tags=["programmes"])
@@ -80,7 +81,7 @@ def update_programme(row: ProgrammeRow, body: ProgrammePatch, member: Editor) ->
 
 
 @router.delete("/programmes/{programme_id}", status_code=204, response_class=Response)
-def delete_programme(row: ProgrammeRow, member: Editor, version: int | None = None) -> None:
+def delete_programme(row: ProgrammeRow, member: Editor, version: WholeNumber | None = None) -> None:
     service.delete_programme(member.repo, member.user, row, version)
 
 
@@ -159,7 +160,7 @@ def update_own(row: OwnRow, body: DefinitionIn, member: Editor, settings: AppSet
 
 @router.delete("/indicators/custom/{custom_id}", status_code=204, response_class=Response)
 def delete_own(
-    row: OwnRow, member: Editor, settings: AppSettings, version: int | None = None
+    row: OwnRow, member: Editor, settings: AppSettings, version: WholeNumber | None = None
 ) -> None:
     own.delete_own(member.repo, settings, member.user, row, version)
 

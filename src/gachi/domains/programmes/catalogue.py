@@ -27,6 +27,7 @@ from gachi.engine.catalog import Catalog, Entry, indicator_files, load_catalog
 from gachi.engine.load import read_model
 from gachi.engine.spec import Indicator
 from gachi.errors import CatalogInvalid, GachiError, Issue, Location
+from gachi.kernel.text import code_point, is_hidden
 
 log = logging.getLogger("gachi.programmes")
 
@@ -162,6 +163,11 @@ def build_catalog(folder: Path, own: Sequence[tuple[str, str]]) -> Catalog:
     found = _built.find(key)
     if found is not None:
         return found
+    # Definitions kept before their characters were checked: refused here too, so none reaches
+    # a run, a report or a public book.
+    hidden = [i for ident, t in own for i in hidden_in(_normalise(t), own_label(ident))]
+    if hidden:
+        raise CatalogInvalid.of(hidden)
     loaded, problems = _load(shipped, Path(folder), [_normalise(t) for _, t in own])
     if loaded is None:
         issues = []
@@ -227,6 +233,9 @@ def _check(folder: Path, text: str, others: Sequence[tuple[str, str]]) -> Checke
     first = _first_look(text)
     if first is not None:
         return Checked((first,), None)
+    hidden = hidden_in(text)
+    if hidden:
+        return Checked(tuple(hidden), None)
     shipped = shipped_catalog(folder)
     with tempfile.TemporaryDirectory(prefix="gachi-definition-") as tmp:
         path = Path(tmp) / "definition.yaml"
@@ -275,6 +284,26 @@ def _first_look(text: str) -> Issue | None:
         where = Location(None, line, bad.start() - start + 1, 1, source)
         return Issue("indicator.definition-character", {"code": f"U+{ord(bad.group()):04X}"}, where)
     return None
+
+
+MAX_HIDDEN_ISSUES = 20
+
+
+def hidden_in(text: str, file: str | None = None) -> list[Issue]:
+    """Every control, zero-width and direction character of a definition (U+202E, U+200B …),
+    each at its line and column: held to the same check as the names others read
+    (`kernel.text`). The whole text, comments too: any string of it may reach a page, a report
+    or a public book, and a direction character reorders what the editor itself shows."""
+    issues = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        for col, ch in enumerate(line, start=1):
+            if is_hidden(ch, multiline=True):
+                where = Location(file, number, col, 1, line, field="definition")
+                chars = {"field": "definition", "chars": code_point(ch)}
+                issues.append(Issue("text.hidden-characters", chars, where))
+                if len(issues) == MAX_HIDDEN_ISSUES:
+                    return issues
+    return issues
 
 
 def _here(issue: Issue) -> Issue:

@@ -11,14 +11,15 @@ from fastapi import Depends
 
 from gachi.db.models import CustomIndicator, Programme
 from gachi.domains.programmes import own, service
+from gachi.kernel.integers import WholeNumber, parse_whole
 from gachi.web.deps import Viewer
 
 
-def _programme(programme_id: int, member: Viewer) -> Programme:
+def _programme(programme_id: WholeNumber, member: Viewer) -> Programme:
     return service.programme(member.repo, programme_id)
 
 
-def _own(custom_id: int, member: Viewer) -> CustomIndicator:
+def _own(custom_id: WholeNumber, member: Viewer) -> CustomIndicator:
     return own.own_indicator(member.repo, custom_id)
 
 
@@ -28,7 +29,4 @@ OwnRow = Annotated[CustomIndicator, Depends(_own)]
 
 def form_version(raw: str) -> int | None:
     """The hidden `version` field of a form (None if missing or not a number)."""
-    try:
-        return int(raw)
-    except ValueError:
-        return None
+    return parse_whole(raw.strip())

@@ -21,11 +21,12 @@ from gachi.domains.publishing.schemas import (
     PublishedOut,
     PublishIn,
 )
+from gachi.kernel.integers import WholeNumber
 from gachi.web.deps import AppSettings, Db, Editor, Limit, Offset, Owner, Viewer, token_scope
 
 router = APIRouter(prefix="/api/v1", tags=["publishing"])
-Version = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
-Year = Annotated[int, Path(ge=1990, le=2100)]
+Version = Annotated[WholeNumber | None, Query(ge=1, le=2**31 - 1)]
+Year = Annotated[WholeNumber, Path(ge=1990, le=2100)]
 
 
 def _out(p: Published | Publication, name: str | None = None) -> PublishedOut:
@@ -45,7 +46,7 @@ def _out(p: Published | Publication, name: str | None = None) -> PublishedOut:
 
 @router.get("/orgs/{org_id}/publications", response_model=Page[PublishedOut])
 def list_publications(
-    member: Viewer, limit: Limit = 100, offset: Offset = 0, year: int | None = None
+    member: Viewer, limit: Limit = 100, offset: Offset = 0, year: WholeNumber | None = None
 ) -> Page[PublishedOut]:
     """Every version the organisation published (optionally of one `year`), newest first."""
     name = member.organisation.name
@@ -88,7 +89,7 @@ def get_profile(member: Viewer) -> ProfileOut:
 
 @router.get("/public", response_model=Page[PublishedOut])
 def list_public(
-    db: Db, limit: Limit = 100, offset: Offset = 0, year: int | None = None
+    db: Db, limit: Limit = 100, offset: Offset = 0, year: WholeNumber | None = None
 ) -> Page[PublishedOut]:
     """The latest version of every published year of every organisation (optionally of one
     `year`), by organisation and year."""
@@ -104,14 +105,14 @@ def compare(year: Year, db: Db) -> Any:
 
 @router.get("/public/{org_id}", response_model=Page[PublishedOut])
 def organisation_public(
-    org_id: int, db: Db, limit: Limit = 100, offset: Offset = 0
+    org_id: WholeNumber, db: Db, limit: Limit = 100, offset: Offset = 0
 ) -> Page[PublishedOut]:
     """Every version an organisation published, newest year and version first."""
     return paged([_out(p) for p in public.organisation_books(db, org_id)], limit, offset)
 
 
 @router.get("/public/{org_id}/{year}", response_model=BookOut, response_model_by_alias=True)
-def book(org_id: int, year: int, db: Db, version: Version = None) -> JSONResponse:
+def book(org_id: WholeNumber, year: WholeNumber, db: Db, version: Version = None) -> JSONResponse:
     """The published formula book of the year (its latest version unless `version`)."""
     found = public.book(db, org_id, year, version)
     return JSONResponse(found)

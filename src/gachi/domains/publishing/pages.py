@@ -24,6 +24,7 @@ from gachi.domains.publishing.book import SK_ORDER
 from gachi.domains.publishing.compare import comparison, scale
 from gachi.errors import GachiError, NotFound
 from gachi.kernel.i18n import current_lang
+from gachi.kernel.integers import WholeNumber
 from gachi.web.deps import AppSettings, Db, Editor, Member, Owner, Viewer, optional_user
 from gachi.web.render import field_errors, page
 
@@ -138,7 +139,7 @@ def compare_page(
     request: Request,
     db: Db,
     visitor: Visitor,
-    year: Annotated[int, Path(ge=1990, le=2100)],
+    year: Annotated[WholeNumber, Path(ge=1990, le=2100)],
 ) -> Response:
     found = comparison(year, public.peers(db, year))
     context = {
@@ -150,7 +151,7 @@ def compare_page(
 
 
 @router.get("/public/{org_id}")
-def organisation_page(request: Request, org_id: int, db: Db, visitor: Visitor) -> Response:
+def organisation_page(request: Request, org_id: WholeNumber, db: Db, visitor: Visitor) -> Response:
     books = public.organisation_books(db, org_id)
     return page(
         request,
@@ -161,7 +162,12 @@ def organisation_page(request: Request, org_id: int, db: Db, visitor: Visitor) -
 
 @router.get("/public/{org_id}/{year}")
 def book_page(
-    request: Request, org_id: int, year: int, db: Db, visitor: Visitor, version: Version = None
+    request: Request,
+    org_id: WholeNumber,
+    year: WholeNumber,
+    db: Db,
+    visitor: Visitor,
+    version: Version = None,
 ) -> Response:
     found = public.book(db, org_id, year, version)
     history = public.versions(db, org_id, year)
@@ -216,9 +222,9 @@ def _outside(item: dict[str, Any]) -> bool:
 @router.get("/public/{org_id}/{year}/restatements/{version}")
 def restatement_page(
     request: Request,
-    org_id: int,
-    year: int,
-    version: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    org_id: WholeNumber,
+    year: WholeNumber,
+    version: Annotated[WholeNumber, Path(ge=1, le=2**31 - 1)],
     db: Db,
     visitor: Visitor,
 ) -> Response:
@@ -241,8 +247,8 @@ def restatement_page(
 
 @router.get("/public/{org_id}/{year}/report.{fmt}")
 def report(
-    org_id: int,
-    year: int,
+    org_id: WholeNumber,
+    year: WholeNumber,
     fmt: str,
     db: Db,
     settings: AppSettings,

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gachi.db.models import Publication, PublishingProfile
-from gachi.db.tenancy import MAX_ID
 from gachi.errors import GachiError, NotFound
+from gachi.kernel.integers import parse_id
 
 
 class NotPublished(NotFound):
@@ -72,11 +72,8 @@ def _rows(db: Session, query: Any) -> list[Published]:
 
 
 def _org_id(org_id: object) -> int:
-    try:
-        key = int(str(org_id))
-    except ValueError:
-        raise NotPublished() from None
-    if not 1 <= key <= MAX_ID:
+    key = parse_id(org_id)
+    if key is None:
         raise NotPublished()
     return key
 
@@ -126,20 +123,15 @@ def book(
     """The published book of `year` (its latest version unless `version` is given), or
     `NotFound` when that year (or version) was not published."""
     key = _org_id(org_id)
-    try:
-        wanted_year = int(str(year))
-        wanted_version = None if version in (None, "") else int(str(version))
-    except ValueError:
-        raise NotPublished(year, version) from None
+    wanted_year = parse_id(year)
+    wanted_version = None if version in (None, "") else parse_id(version)
+    if wanted_year is None or (version not in (None, "") and wanted_version is None):
+        raise NotPublished(year, version)
     query = select(Publication.book).where(
         Publication.organisation_id == key, Publication.year == wanted_year
     )
     if wanted_version is not None:
-        if not 1 <= wanted_version <= MAX_ID:
-            raise NotPublished(year, version)
         query = query.where(Publication.version == wanted_version)
-    if not -MAX_ID <= wanted_year <= MAX_ID:
-        raise NotPublished(year)
     found = db.scalar(query.order_by(Publication.version.desc()).limit(1))
     if found is None:
         raise NotPublished(wanted_year, wanted_version)

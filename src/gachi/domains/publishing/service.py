@@ -26,6 +26,7 @@ from gachi.engine.catalog import SETTINGS_FILE, Catalog
 from gachi.engine.plan import compile_plan
 from gachi.engine.result import lineage_of
 from gachi.errors import Conflict, InvalidInput, Issue
+from gachi.kernel.integers import parse_whole
 from gachi.kernel.text import hidden_issue, normalised, shows_nothing
 
 MAX_REASON = 2000
@@ -66,15 +67,17 @@ def freshness(repo: TenantRepository, settings: Settings, run: Run) -> list[Issu
 def _stale(run: Run, catalog: Catalog, data_version: str) -> list[Issue]:
     issues = []
     if run.data_version != data_version:
-        issues.append(Issue("publish.stale-data", {"run": run.id}))
+        issues.append(Issue("publish.stale-data", {"run": run.number}))
     for ident, seen in sorted((run.indicator_versions or {}).items()):
         entry = catalog.entries.get(ident)
         if entry is None or entry.spec.spec_hash() != seen.get("spec_hash"):
-            issues.append(Issue("publish.stale-definition", {"run": run.id, "indicator": ident}))
+            issues.append(
+                Issue("publish.stale-definition", {"run": run.number, "indicator": ident})
+            )
     if not issues and runs.plan_fingerprint_now(catalog, run) != run.plan_fingerprint:
         # Same data, same definitions: the catalogue's settings (report year, currency, price
         # index, discount rate) changed since the run.
-        issues.append(Issue("publish.stale-settings", {"run": run.id}))
+        issues.append(Issue("publish.stale-settings", {"run": run.number}))
     return issues
 
 
@@ -187,10 +190,9 @@ def publish(
 
 
 def _year(raw: object) -> int:
-    try:
-        year = int(str(raw).strip())
-    except ValueError:
-        raise InvalidInput("publish.year-invalid", field="year", value=str(raw)[:20]) from None
+    year = raw if isinstance(raw, int) else parse_whole(str(raw).strip())
+    if isinstance(year, bool) or year is None:
+        raise InvalidInput("publish.year-invalid", field="year", value=str(raw)[:20])
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise InvalidInput("publish.year-invalid", field="year", value=str(year))
     return year

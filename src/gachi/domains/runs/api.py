@@ -13,7 +13,6 @@ from anyio import to_thread
 from fastapi import APIRouter, FastAPI, Query, Request
 from sqlalchemy.orm import Session
 
-from gachi.db.tenancy import MAX_ID
 from gachi.domains.runs import dashboard, explaining, service
 from gachi.domains.runs.explaining import Selection
 from gachi.domains.runs.runner import RunQueue, fail_interrupted
@@ -27,6 +26,7 @@ from gachi.domains.runs.schemas import (
     problems_of,
 )
 from gachi.kernel.i18n import current_lang
+from gachi.kernel.integers import MAX_ID, WholeNumber
 from gachi.web.deps import AppSettings, Db, Editor, Member, Viewer
 
 _queue_lock = threading.Lock()
@@ -71,8 +71,8 @@ def start(
     return run
 
 
-Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
+Limit = Annotated[WholeNumber, Query(ge=1, le=1000)]
+Offset = Annotated[WholeNumber, Query(ge=0, le=MAX_ID)]
 
 
 StatusFilter = Annotated[
@@ -102,19 +102,19 @@ def create_run(request: Request, body: RunIn, member: Editor, db: Db) -> RunOut:
 
 
 @router.get("/runs/{run_id}", response_model=RunOut)
-def get_run(run_id: int, member: Viewer) -> RunOut:
+def get_run(run_id: WholeNumber, member: Viewer) -> RunOut:
     return RunOut.of(service.get_run(member.repo, run_id), current_lang(), detail=True)
 
 
 @router.get("/runs/{run_id}/values", response_model=RunValuePage)
 def run_values(
-    run_id: int,
+    run_id: WholeNumber,
     member: Viewer,
     limit: Limit = 500,
     offset: Offset = 0,
     indicator: str | None = None,
-    programme: int | None = None,
-    period: int | None = None,
+    programme: WholeNumber | None = None,
+    period: WholeNumber | None = None,
 ) -> RunValuePage:
     run = service.get_run(member.repo, run_id)
     filters: dict[str, Any] = {"indicator": indicator, "programme_id": programme, "period": period}
@@ -129,12 +129,12 @@ def run_values(
 
 @router.get("/runs/{run_id}/explain")
 def explain_number(
-    run_id: int,
+    run_id: WholeNumber,
     member: Viewer,
     settings: AppSettings,
     indicator: str | None = None,
-    programme: int | None = None,
-    period: int | None = None,
+    programme: WholeNumber | None = None,
+    period: WholeNumber | None = None,
     category: str | None = None,
 ) -> dict[str, Any]:
     """A number of the run, what it is made of and, for one indicator, its formula with the

@@ -13,18 +13,18 @@ from markupsafe import Markup
 
 from gachi.config import Settings
 from gachi.db.models import Run
-from gachi.db.tenancy import MAX_ID
 from gachi.domains.runs import dashboard, explaining, service
 from gachi.domains.runs.api import start
 from gachi.domains.runs.explaining import Selection
 from gachi.domains.runs.schemas import problems_of
 from gachi.errors import GachiError, InvalidInput
 from gachi.kernel.i18n import Lang, current_lang
+from gachi.kernel.integers import MAX_ID, WholeNumber, parse_whole
 from gachi.web.deps import AppSettings, Db, Editor, Member, Viewer
 from gachi.web.render import environment, field_errors, page
 
 router = APIRouter()
-Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
+Offset = Annotated[WholeNumber, Query(ge=0, le=MAX_ID)]
 
 PAGE_SIZE = 50
 
@@ -98,7 +98,7 @@ def runs_page(
     request: Request,
     member: Viewer,
     settings: AppSettings,
-    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    offset: Annotated[WholeNumber, Query(ge=0, le=MAX_ID)] = 0,
 ) -> Response:
     context = {**_list_context(member, max(0, offset)), "form": _form(settings)}
     return page(request, "runs/list.html.j2", context)
@@ -125,17 +125,20 @@ def start_run(
 
 
 def _int(text: str, field: str) -> int | None:
+    """A number typed in the form (thousands separated by commas, a minus the service then
+    refuses with its range), or None when nothing was typed."""
     text = text.strip().replace(",", "")
     if not text:
         return None
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidInput("run.not-a-whole-number", field=field, value=text) from None
+    # The service says what range it accepts; the bound here only keeps int() small.
+    number = parse_whole(text.removeprefix("-"), high=10**12)
+    if number is None:
+        raise InvalidInput("run.not-a-whole-number", field=field, value=text)
+    return -number if text.startswith("-") else number
 
 
 @router.get("/orgs/{org_id}/runs/{run_id}")
-def run_page(request: Request, run_id: int, member: Viewer) -> Response:
+def run_page(request: Request, run_id: WholeNumber, member: Viewer) -> Response:
     lang = current_lang()
     run = service.get_run(member.repo, run_id)
     context: dict[str, Any] = {"run": run, "problems": problems_of(run.error, lang)}
@@ -147,12 +150,12 @@ def run_page(request: Request, run_id: int, member: Viewer) -> Response:
 @router.get("/orgs/{org_id}/runs/{run_id}/explain")
 def explain_page(
     request: Request,
-    run_id: int,
+    run_id: WholeNumber,
     member: Viewer,
     settings: AppSettings,
     indicator: str | None = None,
-    programme: int | None = None,
-    period: int | None = None,
+    programme: WholeNumber | None = None,
+    period: WholeNumber | None = None,
     category: str | None = None,
 ) -> Response:
     lang = current_lang()

@@ -42,7 +42,8 @@ class BandOut(BaseModel):
 
 
 class RunOut(BaseModel):
-    id: int
+    id: int = Field(description="The run's id, in its addresses")
+    number: int = Field(description="The organisation's own count of its runs, from 1 (측정 #1)")
     status: str
     stage: str
     progress: float
@@ -66,6 +67,7 @@ class RunOut(BaseModel):
         problems = problems_of(error, lang)
         out = cls(
             id=run.id,
+            number=run.number,
             status=run.status,
             stage=run.stage,
             progress=run.progress,

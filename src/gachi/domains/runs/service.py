@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, func, update
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
 from gachi.config import Settings
 from gachi.db.base import utcnow
 from gachi.db.models import Programme, Run, RunValue, User
+from gachi.db.models.runs import ACTIVE_STATUSES
 from gachi.db.tenancy import TenantRepository
 from gachi.domains.audit.service import record
 from gachi.domains.runs.compute import Measurement
@@ -23,7 +25,7 @@ from gachi.errors import Conflict, GachiError, InvalidInput, Issue
 
 ALLOWED_DRAWS = (0, 1000, 10_000)
 MAX_SEED = 2**31 - 1
-ACTIVE = ("queued", "running")
+ACTIVE = ACTIVE_STATUSES  # the statuses the database keeps to one run per organisation
 STATUSES = ("queued", "running", "done", "failed")
 SHOWN_CELLS = 200  # cells listed under an explanation
 
@@ -41,8 +43,11 @@ def start_run(
     draws: int | None = None,
     seed: int | None = None,
 ) -> Run:
-    """A queued run of the organisation's data (the caller commits, then hands it to the
-    runner). `Conflict` while another run of the organisation is still queued or running."""
+    """A queued run of the organisation's data, numbered after its last (the caller commits,
+    then hands it to the runner). `Conflict` while another run of the organisation is still
+    queued or running — kept by the database too: of two starts at the same moment, the second
+    insert fails on its one-active-run index (or on the number the first took), whatever it
+    read before."""
     draws = settings.draws if draws is None else draws
     seed = 1 if seed is None else seed
     issues = []
@@ -57,17 +62,27 @@ def start_run(
         raise InvalidInput.of(issues)
     busy = active_run(repo)
     if busy is not None:
-        raise Conflict("run.busy", run=busy.id)
-    run = repo.add(
-        Run(
-            status="queued",
-            stage="queued",
-            progress=0.0,
-            draws=draws,
-            seed=seed,
-            created_by=user.id,
-        )
+        raise Conflict("run.busy", run=busy.number)
+    # Counted in the INSERT itself, so the number and the guard are one statement.
+    number: Any = (
+        select(func.coalesce(func.max(Run.number), 0) + 1)
+        .where(Run.organisation_id == repo.organisation_id)
+        .scalar_subquery()
     )
+    run = Run(
+        status="queued",
+        stage="queued",
+        progress=0.0,
+        draws=draws,
+        seed=seed,
+        created_by=user.id,
+        number=number,
+    )
+    try:
+        repo.add(run)
+    except IntegrityError:
+        # Another start won the race; this transaction is done for (the request rolls back).
+        raise Conflict("run.started-meanwhile") from None
     record(
         repo.db,
         organisation_id=repo.organisation_id,

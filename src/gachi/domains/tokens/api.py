@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 from gachi.domains.listing import Page
 from gachi.domains.tokens import service
 from gachi.domains.tokens.schemas import TokenIn, TokenMade, TokenOut
+from gachi.kernel.integers import WholeNumber
 from gachi.web.deps import Db, Limit, Offset, SessionUser
 
 router = APIRouter(prefix="/api/v1/account/tokens", tags=["tokens"])
@@ -30,10 +31,10 @@ def create_token(body: TokenIn, user: SessionUser, db: Db, response: Response) -
 
 
 @router.get("/{token_id}", response_model=TokenOut)
-def get_token(token_id: int, user: SessionUser, db: Db) -> TokenOut:
+def get_token(token_id: WholeNumber, user: SessionUser, db: Db) -> TokenOut:
     return TokenOut.of(service.token_of(db, user, token_id))
 
 
 @router.post("/{token_id}/revoke", response_model=TokenOut)
-def revoke_token(token_id: int, user: SessionUser, db: Db) -> TokenOut:
+def revoke_token(token_id: WholeNumber, user: SessionUser, db: Db) -> TokenOut:
     return TokenOut.of(service.revoke(db, user, token_id))

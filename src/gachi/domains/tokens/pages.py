@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from gachi.db.models import User
 from gachi.domains.tokens import service
 from gachi.errors import GachiError
+from gachi.kernel.integers import WholeNumber, parse_whole
 from gachi.web.deps import CurrentUser, Db
 from gachi.web.render import field_errors, page
 
@@ -22,7 +23,8 @@ SHOWN = 200  # the newest tokens listed; revoked ones stay for the record
 def _expiry(text: str) -> int | None:
     if text == "never":
         return None
-    return int(text) if text.isdigit() and len(text) <= 4 else -1  # -1: refused by the service
+    days = parse_whole(text, high=9999)
+    return -1 if days is None else days  # -1: refused by the service
 
 
 def _page(
@@ -79,6 +81,6 @@ def create_token(
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(user: CurrentUser, db: Db, token_id: int) -> Response:
+def revoke_token(user: CurrentUser, db: Db, token_id: WholeNumber) -> Response:
     service.revoke(db, user, token_id)
     return RedirectResponse("/account/tokens?revoked=1", status_code=303)

@@ -25,10 +25,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gachi.db.models import ApiToken, User
-from gachi.db.tenancy import MAX_ID
 from gachi.domains.audit.service import record
 from gachi.errors import Conflict, Forbidden, InvalidInput, Issue, NotFound, Unauthenticated
 from gachi.kernel.i18n import t
+from gachi.kernel.integers import parse_id
 
 # What a token may do on /api/v1. A route names the scope it needs (`publish`, say); otherwise
 # safe methods need `read` and every other method `write`. Add a scope here and in tokens.yaml.
@@ -208,12 +208,9 @@ def tokens_of(
 
 def token_of(db: Session, user: User, token_id: object) -> ApiToken:
     """`user`'s token `token_id`; `NotFound` for anyone else's, so its existence is not told."""
-    try:
-        key = int(str(token_id))
-    except ValueError:
-        raise NotFound(t("token.noun"), token_id) from None
+    key = parse_id(token_id)
     row = None
-    if 1 <= key <= MAX_ID:
+    if key is not None:
         row = db.scalar(select(ApiToken).where(ApiToken.id == key, ApiToken.user_id == user.id))
     if row is None:
         raise NotFound(t("token.noun"), token_id)
